@@ -1,0 +1,156 @@
+package dev.alexnet.service.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+import tools.jackson.databind.json.JsonMapper;
+import dev.alexnet.service.model.AlexNet;
+import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.AlexNetWeights;
+import dev.alexnet.service.model.BackendInfo;
+import dev.alexnet.service.model.NativeBuild;
+import dev.alexnet.service.model.NpyWeightsReader;
+
+/**
+ * {@code bench}: times the forward pass at several batch sizes on the real engine, with no web
+ * server. Each cell warms up, then reports the median of its timed passes.
+ */
+public final class BenchCommand {
+
+    /** Usage text for this mode. */
+    public static final String USAGE = """
+            bench [--batches 1,8,32,64] [--seconds N] [--warmup N] [--weights FILE] [--seed N]
+                  [--cpu-extension auto|generic|onednn-avx2] [--json]
+              Times AlexNet's forward pass per batch size: ms per batch, images/s, GFLOP/s,
+              weight load time and process RSS. Without --weights it uses the random-init weights.""";
+
+    private final PrintStream out;
+
+    public BenchCommand(PrintStream out) {
+        this.out = out;
+    }
+
+    /** One measured batch size. */
+    public record Cell(int batch, int passes, double msPerBatch, double imagesPerSecond, double gflops) {
+    }
+
+    /** The whole report, as {@code --json} prints it. */
+    public record Report(String nativeBuild, String backend, String blas, int threads, String weights,
+                         double loadSeconds, long rssBytes, List<Cell> results) {
+    }
+
+    public int run(List<String> args) {
+        List<Integer> batches = List.of(1, 8, 32, 64);
+        double seconds = 5;
+        int warmup = 2;
+        Path weights = null;
+        long seed = 42;
+        String extension = null;
+        boolean json = false;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            switch (arg) {
+                case "--batches" -> batches = Arrays.stream(Launcher.value(args, ++i, arg).split(","))
+                        .map(s -> Launcher.positiveInt(s.trim(), arg)).toList();
+                case "--seconds" -> seconds = Launcher.positiveDouble(Launcher.value(args, ++i, arg), arg);
+                case "--warmup" -> warmup = Launcher.nonNegativeInt(Launcher.value(args, ++i, arg), arg);
+                case "--weights" -> weights = Path.of(Launcher.value(args, ++i, arg));
+                case "--seed" -> seed = Long.parseLong(Launcher.value(args, ++i, arg));
+                case "--cpu-extension" -> extension = Launcher.value(args, ++i, arg);
+                case "--json" -> json = true;
+                default -> throw new UsageException("unknown option for bench: " + arg);
+            }
+        }
+        if (weights != null && !Files.isRegularFile(weights)) {
+            throw new UsageException("--weights: no such file " + weights);
+        }
+        NativeBuild.select(extension);
+        BackendInfo backend = BackendInfo.current();
+        if (!json) {
+            out.println("backend: " + backend);
+        }
+        long start = System.nanoTime();
+        AlexNetWeights loaded = weights == null
+                ? AlexNetWeights.random(AlexNetArchitecture.FULL, seed)
+                : new NpyWeightsReader().read(weights);
+        List<Cell> cells = new ArrayList<>();
+        try (AlexNet net = new AlexNet(loaded)) {
+            double loadSeconds = (System.nanoTime() - start) / 1e9;
+            loaded = null;
+            if (!json) {
+                out.printf(Locale.ROOT, "weights: %s, loaded in %.2f s%n", net.source().name(), loadSeconds);
+                out.printf(Locale.ROOT, "%6s %8s %12s %10s %9s%n", "batch", "passes", "ms/batch", "images/s", "GFLOP/s");
+            }
+            double gflopPerImage = 2.0 * net.architecture().macsPerImage() / 1e9;
+            SplittableRandom random = new SplittableRandom(7);
+            for (int batch : batches) {
+                float[] input = new float[batch * 3 * 227 * 227];
+                for (int i = 0; i < input.length; i++) {
+                    input[i] = (float) (random.nextDouble() * 255 - 128);
+                }
+                for (int i = 0; i < warmup; i++) {
+                    net.forward(input, batch);
+                }
+                List<Double> times = new ArrayList<>();
+                long deadline = System.nanoTime() + (long) (seconds * 1e9);
+                while (times.size() < 3 || System.nanoTime() < deadline) {
+                    long t0 = System.nanoTime();
+                    net.forward(input, batch);
+                    times.add((System.nanoTime() - t0) / 1e6);
+                }
+                double ms = median(times);
+                Cell cell = new Cell(batch, times.size(), ms, batch * 1000.0 / ms, gflopPerImage * batch * 1000.0 / ms);
+                cells.add(cell);
+                if (!json) {
+                    out.printf(Locale.ROOT, "%6d %8d %12.2f %10.2f %9.1f%n", batch, cell.passes(), cell.msPerBatch(),
+                            cell.imagesPerSecond(), cell.gflops());
+                }
+            }
+            long rss = rssBytes();
+            Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(),
+                    net.source().name(), loadSeconds, rss, cells);
+            if (json) {
+                out.println(toJson(report));
+            } else {
+                out.printf(Locale.ROOT, "RSS: %.0f MiB%n", rss / 1048576.0);
+            }
+        }
+        return 0;
+    }
+
+    private static String toJson(Report report) {
+        try {
+            return JsonMapper.builder().build().writeValueAsString(report);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /** Resident set size from {@code /proc/self/status}, or -1 where it is not available. */
+    static long rssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+
+}

@@ -1,0 +1,174 @@
+package dev.alexnet.service.model;
+
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * AlexNet as the spec defines it, on ND4J. Activations run in NHWC, the layout in which oneDNN's
+ * pooling and libnd4j's LRN (which normalises over the last axis) are both correct and fast, and
+ * in which the bvlc file's HWIO kernels and (h, w, c)-ordered fc6 rows are already the engine's
+ * layout. Weights live off-heap and are read-only; a forward pass allocates its activations in a
+ * workspace of the calling thread, so one instance may serve several threads, but a thread's
+ * workspace lives as long as the thread: feed it from a small, fixed set of threads.
+ */
+public final class AlexNet implements AutoCloseable {
+
+    /** Dropout rate on fc6 and fc7 in training passes. */
+    public static final double DROPOUT = 0.5;
+
+    private static final String WORKSPACE_ID = "alexnet-forward";
+    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.1)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+
+    private final AlexNetArchitecture architecture;
+    private final WeightsSource source;
+    private final Map<String, ConvLayer> convs;
+    private final DenseLayer fc6;
+    private final DenseLayer fc7;
+    private final DenseLayer fc8;
+
+    private record ConvLayer(List<INDArray> groupWeights, List<INDArray> groupBiases, Conv2DConfig config) {
+    }
+
+    private record DenseLayer(INDArray weights, INDArray bias) {
+    }
+
+    /** Copies the weights off-heap in the engine's layout. */
+    public AlexNet(AlexNetWeights weights) {
+        this.architecture = weights.architecture();
+        this.source = weights.source();
+        this.convs = Map.of(
+                "conv1", conv(weights.layer("conv1"), 4, 0),
+                "conv2", conv(weights.layer("conv2"), 1, 2),
+                "conv3", conv(weights.layer("conv3"), 1, 1),
+                "conv4", conv(weights.layer("conv4"), 1, 1),
+                "conv5", conv(weights.layer("conv5"), 1, 1));
+        this.fc6 = dense(weights.layer("fc6"));
+        this.fc7 = dense(weights.layer("fc7"));
+        this.fc8 = dense(weights.layer("fc8"));
+    }
+
+    private static ConvLayer conv(LayerWeights layer, int stride, int pad) {
+        long[] shape = layer.weights().shape();
+        List<INDArray[]> groups = Layers.splitGroups(layer.weights(), layer.bias(), AlexNetArchitecture.groups(layer.name()));
+        return new ConvLayer(groups.stream().map(g -> g[0]).toList(), groups.stream().map(g -> g[1]).toList(),
+                Layers.convConfig((int) shape[0], stride, pad));
+    }
+
+    private static DenseLayer dense(LayerWeights layer) {
+        return new DenseLayer(Nd4j.create(layer.weights().data(), layer.weights().shape(), DataType.FLOAT),
+                Nd4j.create(layer.bias().data(), new long[] {1, layer.bias().size()}, DataType.FLOAT));
+    }
+
+    public AlexNetArchitecture architecture() {
+        return architecture;
+    }
+
+    public WeightsSource source() {
+        return source;
+    }
+
+    /**
+     * Runs inference on a batch.
+     *
+     * @param input row-major [n, 3, 227, 227]: BGR, minus the ImageNet mean, 0-255 scale
+     */
+    public ForwardResult forward(float[] input, int n) {
+        return forward(input, n, null);
+    }
+
+    /**
+     * Runs a forward pass; with a random source it is a training pass (inverted dropout 0.5 on
+     * fc6 and fc7), without one an inference pass.
+     */
+    public ForwardResult forward(float[] input, int n, SplittableRandom dropout) {
+        return forward(input, n, dropout, (layer, activation) -> { });
+    }
+
+    /** Observes each layer's output during a forward pass, for tests and diagnostics. */
+    @FunctionalInterface
+    public interface Trace {
+        void layer(String name, INDArray activation);
+    }
+
+    /** A forward pass that reports each layer's output (NHWC for the convolutional part) to {@code trace}. */
+    public ForwardResult forward(float[] input, int n, SplittableRandom dropout, Trace trace) {
+        int side = AlexNetArchitecture.INPUT_SIZE;
+        if (n < 1 || input.length != n * 3 * side * side) {
+            throw new IllegalArgumentException("input holds " + input.length + " values, expected " + n + " x 3 x 227 x 227");
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+            INDArray nchw = Nd4j.create(input, new long[] {n, 3, side, side}, 'c');
+            INDArray x = nchw.permute(0, 2, 3, 1).dup('c');
+            x = traced(trace, "conv1", conv("conv1", x));
+            x = traced(trace, "norm1", Layers.lrn(x));
+            x = traced(trace, "pool1", Layers.maxPool(x));
+            x = traced(trace, "conv2", conv("conv2", x));
+            x = traced(trace, "norm2", Layers.lrn(x));
+            x = traced(trace, "pool2", Layers.maxPool(x));
+            x = traced(trace, "conv3", conv("conv3", x));
+            x = traced(trace, "conv4", conv("conv4", x));
+            x = traced(trace, "conv5", conv("conv5", x));
+            x = traced(trace, "pool5", Layers.maxPool(x));
+            INDArray flat = x.reshape('c', n, architecture.fc6Inputs());
+            INDArray h6 = traced(trace, "fc6", dropout(Layers.relu(Layers.dense(flat, fc6.weights(), fc6.bias())), dropout));
+            INDArray h7 = traced(trace, "fc7", dropout(Layers.relu(Layers.dense(h6, fc7.weights(), fc7.bias())), dropout));
+            INDArray logits = traced(trace, "fc8", Layers.dense(h7, fc8.weights(), fc8.bias()));
+            INDArray prob = traced(trace, "prob", Layers.softmax(logits));
+            return new ForwardResult(n, architecture.classes(), architecture.fc7(),
+                    prob.data().asFloat(), h7.data().asFloat());
+        }
+    }
+
+    private static INDArray traced(Trace trace, String name, INDArray activation) {
+        trace.layer(name, activation);
+        return activation;
+    }
+
+    private INDArray conv(String name, INDArray x) {
+        ConvLayer layer = convs.get(name);
+        return Layers.relu(Layers.conv2d(x, layer.groupWeights(), layer.groupBiases(), layer.config()));
+    }
+
+    private static INDArray dropout(INDArray x, SplittableRandom random) {
+        if (random == null) {
+            return x;
+        }
+        float[] mask = new float[(int) x.length()];
+        float keep = (float) (1.0 / (1.0 - DROPOUT));
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = random.nextDouble() < DROPOUT ? 0f : keep;
+        }
+        return x.muli(Nd4j.create(mask, x.shape(), 'c'));
+    }
+
+    @Override
+    public void close() {
+        for (ConvLayer layer : convs.values()) {
+            layer.groupWeights().forEach(INDArray::close);
+            layer.groupBiases().forEach(INDArray::close);
+        }
+        for (DenseLayer layer : List.of(fc6, fc7, fc8)) {
+            layer.weights().close();
+            layer.bias().close();
+        }
+    }
+}

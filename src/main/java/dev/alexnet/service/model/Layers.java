@@ -1,0 +1,117 @@
+package dev.alexnet.service.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.nd4j.enums.WeightsFormat;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.LocalResponseNormalization;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.LocalResponseNormalizationConfig;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
+import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * AlexNet's layer operations on ND4J, in NHWC. Each is checked against plain-loop references in
+ * the tests, since several ND4J defaults are silently wrong for these weights (see the spec).
+ */
+final class Layers {
+
+    /** The spec's LRN: k=1, alpha=2e-5 per element (not divided by n), beta=0.75, n=5 (radius 2). */
+    static final double LRN_BIAS = 1.0;
+    static final double LRN_ALPHA = 2e-5;
+    static final double LRN_BETA = 0.75;
+    static final int LRN_DEPTH_RADIUS = 2;
+
+    private static final LocalResponseNormalizationConfig LRN = LocalResponseNormalizationConfig.builder()
+            .bias(LRN_BIAS).alpha(LRN_ALPHA).beta(LRN_BETA).depth(LRN_DEPTH_RADIUS).build();
+    private static final Pooling2DConfig POOL = Pooling2DConfig.builder()
+            .kH(3).kW(3).sH(2).sW(2).pH(0).pW(0).dH(1).dW(1)
+            .type(Pooling2D.Pooling2DType.MAX).paddingMode(PaddingMode.VALID).isNHWC(true).build();
+
+    private Layers() {
+    }
+
+    /** A square convolution over NHWC input with HWIO (YXIO) kernels and explicit zero padding. */
+    static Conv2DConfig convConfig(int kernel, int stride, int pad) {
+        return Conv2DConfig.builder()
+                .kH(kernel).kW(kernel).sH(stride).sW(stride).pH(pad).pW(pad).dH(1).dW(1)
+                .paddingMode(PaddingMode.VALID).dataFormat(Conv2DConfig.NHWC).weightsFormat(WeightsFormat.YXIO)
+                .build();
+    }
+
+    /**
+     * Splits HWIO weights and their bias into {@code groups} contiguous off-heap [weights, bias]
+     * pairs; group g owns output channels [g*O/groups, (g+1)*O/groups).
+     */
+    static List<INDArray[]> splitGroups(Tensor weights, Tensor bias, int groups) {
+        long[] shape = weights.shape();
+        long perGroup = shape[3] / groups;
+        List<INDArray[]> result = new ArrayList<>();
+        try (INDArray all = Nd4j.create(weights.data(), shape, DataType.FLOAT);
+             INDArray b = Nd4j.create(bias.data(), bias.shape(), DataType.FLOAT)) {
+            for (int g = 0; g < groups; g++) {
+                result.add(new INDArray[] {
+                        all.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                                NDArrayIndex.interval(g * perGroup, (g + 1) * perGroup)).dup('c'),
+                        b.get(NDArrayIndex.interval(g * perGroup, (g + 1) * perGroup)).dup('c')});
+            }
+        }
+        return result;
+    }
+
+    /**
+     * Grouped convolution: input channel block g is convolved with group g's kernels and the
+     * outputs are concatenated in group order. Neither ND4J's config nor oneDNN's helper in
+     * libnd4j takes a groups option.
+     */
+    static INDArray conv2d(INDArray nhwc, List<INDArray> groupWeights, List<INDArray> groupBiases, Conv2DConfig config) {
+        int groups = groupWeights.size();
+        if (groups == 1) {
+            return Nd4j.exec(new Conv2D(nhwc, groupWeights.get(0), groupBiases.get(0), config))[0];
+        }
+        long c = nhwc.size(3) / groups;
+        INDArray[] parts = new INDArray[groups];
+        for (int g = 0; g < groups; g++) {
+            INDArray slice = nhwc.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                    NDArrayIndex.interval(g * c, (g + 1) * c)).dup('c');
+            parts[g] = Nd4j.exec(new Conv2D(slice, groupWeights.get(g), groupBiases.get(g), config))[0];
+        }
+        return Nd4j.concat(3, parts);
+    }
+
+    static INDArray relu(INDArray x) {
+        return Transforms.relu(x, false);
+    }
+
+    /** Cross-channel LRN over NHWC's last axis; libnd4j normalises over the last axis whatever the layout. */
+    static INDArray lrn(INDArray nhwc) {
+        // The (input, config) constructor of 1.0.0-M2.1 throws an NPE: it reads its config before assigning it.
+        return Nd4j.exec(new LocalResponseNormalization(nhwc, null, LRN))[0];
+    }
+
+    /** 3x3 max pooling with stride 2 and no padding (overlapping pooling). */
+    static INDArray maxPool(INDArray nhwc) {
+        return Nd4j.exec(new MaxPooling2D(nhwc, POOL))[0];
+    }
+
+    /** x [n, in] times weights [in, out] plus bias [1, out]. */
+    static INDArray dense(INDArray x, INDArray weights, INDArray bias) {
+        INDArray out = Nd4j.create(DataType.FLOAT, x.size(0), weights.size(1));
+        Nd4j.exec(new Mmul(x, weights, out, null));
+        return out.addiRowVector(bias);
+    }
+
+    /** Row-wise softmax of [n, classes] logits. */
+    static INDArray softmax(INDArray logits) {
+        return Nd4j.nn().softmax(logits, 1);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.alexnet.service.model;
+
+import static dev.alexnet.service.model.Assertions2.assertClose;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole network against PyTorch (tools/make_reference_fixtures.py): a reduced-width AlexNet
+ * with the spec's geometry, its weights in the bvlc Python 2 dialect, and PyTorch's float64
+ * probabilities and fc7 features for two 227x227 inputs.
+ */
+class AlexNetReferenceTest {
+
+    @BeforeAll
+    static void backend() {
+        NativeBuild.select(null);
+    }
+
+    static Path fixture(String name) throws URISyntaxException {
+        return Path.of(AlexNetReferenceTest.class.getResource("/fixtures/" + name).toURI());
+    }
+
+    @Test
+    void reducedNetworkMatchesPyTorch() throws Exception {
+        AlexNetWeights weights = new NpyWeightsReader().read(fixture("reduced.npy"));
+        assertThat(weights.architecture()).isEqualTo(new AlexNetArchitecture(8, 16, 24, 24, 16, 32, 32, 10));
+        NpyArrays.Array input = NpyArrays.read("/fixtures/reduced-input.npy");
+        NpyArrays.Array prob = NpyArrays.read("/fixtures/reduced-prob.npy");
+        NpyArrays.Array fc7 = NpyArrays.read("/fixtures/reduced-fc7.npy");
+        try (AlexNet net = new AlexNet(weights)) {
+            ForwardResult result = net.forward(input.data(), 2);
+            assertClose(prob.data(), result.probabilities(), 1e-5, "probabilities");
+            assertClose(fc7.data(), result.features(), 1e-5, "fc7");
+            // One image at a time gives the same answers as the batch.
+            float[] second = new float[input.data().length / 2];
+            System.arraycopy(input.data(), second.length, second, 0, second.length);
+            ForwardResult single = net.forward(second, 1);
+            assertClose(result.probabilities(1), single.probabilities(0), 1e-6, "batch of 1 vs batch of 2");
+        }
+    }
+}
