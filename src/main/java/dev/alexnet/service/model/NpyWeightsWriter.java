@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 
 /**
  * Writes weights as {@code bvlc_alexnet.npy} was written by Python 2 numpy: an NPY v1.0 file with
@@ -24,13 +25,18 @@ public final class NpyWeightsWriter {
 
     /** Writes the weights to {@code file}, replacing it only once the whole file is written. */
     public void write(AlexNetWeights weights, Path file) throws IOException {
+        writeUnchecked(List.copyOf(weights.layers().values()), file);
+    }
+
+    /** Writes any list of layers in the same dialect, unvalidated: tests use it to make bad files. */
+    void writeUnchecked(List<LayerWeights> layers, Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path temp = Files.createTempFile(parent, file.getFileName().toString(), ".partial");
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 20)) {
                 writeHeader(out);
-                writePickle(weights, out);
+                writePickle(layers, out);
             }
             Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
@@ -50,7 +56,7 @@ public final class NpyWeightsWriter {
     }
 
     /** np.save(path, dict) pickles {@code array(dict, dtype=object)}: a 0-d object array holding the dict. */
-    private static void writePickle(AlexNetWeights weights, OutputStream out) throws IOException {
+    private static void writePickle(List<LayerWeights> layers, OutputStream out) throws IOException {
         out.write(new byte[] {(byte) 0x80, 2});
         out.write("cnumpy.core.multiarray\n_reconstruct\n".getBytes(StandardCharsets.US_ASCII));
         put(out, PUT_RECONSTRUCT);
@@ -68,7 +74,7 @@ public final class NpyWeightsWriter {
         out.write('(');
         out.write('}');
         out.write('(');
-        for (LayerWeights layer : weights.layers().values()) {
+        for (LayerWeights layer : layers) {
             writeStr(out, layer.name().getBytes(StandardCharsets.US_ASCII));
             out.write(']');
             out.write('(');

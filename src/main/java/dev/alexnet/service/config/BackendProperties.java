@@ -1,0 +1,14 @@
+package dev.alexnet.service.config;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The ND4J native build.
+ *
+ * @param cpuExtension {@code auto} (oneDNN AVX2 build where the CPU has AVX2 and FMA, else the
+ *                     generic one), {@code generic}, or {@code onednn-avx2}
+ */
+@ConfigurationProperties("alexnet.backend")
+public record BackendProperties(@DefaultValue("auto") String cpuExtension) {
+}

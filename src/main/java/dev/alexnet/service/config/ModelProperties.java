@@ -1,0 +1,18 @@
+package dev.alexnet.service.config;
+
+import java.nio.file.Path;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * The model to serve.
+ *
+ * @param weights    a bvlc_alexnet.npy-format file ({@code ALEXNET_WEIGHTS}); unset serves the
+ *                   deterministic random initialisation, and says so everywhere
+ * @param labels     a class-name file, one per line ({@code ALEXNET_LABELS}); unset uses ImageNet's
+ * @param randomSeed the seed of the random initialisation
+ */
+@ConfigurationProperties("alexnet")
+public record ModelProperties(Path weights, Path labels, @DefaultValue("42") long randomSeed) {
+}

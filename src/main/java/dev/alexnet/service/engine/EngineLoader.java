@@ -1,0 +1,70 @@
+package dev.alexnet.service.engine;
+
+import java.nio.file.Path;
+
+import dev.alexnet.service.model.AlexNet;
+import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.AlexNetWeights;
+import dev.alexnet.service.model.BackendInfo;
+import dev.alexnet.service.model.NativeBuild;
+import dev.alexnet.service.model.NpyWeightsReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the engine: selects the native build, reads the weights (or makes random ones), and logs what it got. */
+public final class EngineLoader {
+
+    private static final Logger log = LoggerFactory.getLogger(EngineLoader.class);
+    private static final String CUDA_BACKEND = "org.nd4j.linalg.jcublas.JCublasBackend";
+
+    private EngineLoader() {
+    }
+
+    /**
+     * @param weights       a bvlc-format file, or null for the random initialisation
+     * @param seed          the random initialisation's seed
+     * @param cpuExtension  {@code alexnet.backend.cpu-extension}
+     */
+    public static InferenceEngine load(Path weights, long seed, String cpuExtension) {
+        NativeBuild.select(cpuExtension);
+        BackendInfo backend = BackendInfo.current();
+        log.info("ND4J backend: {}", backend);
+        if (!backend.device().startsWith("cuda") && isOnClasspath(CUDA_BACKEND)) {
+            log.warn("This is the CUDA build, but no usable GPU or CUDA runtime was found: running on the CPU ({})",
+                    backend.nativeBuild());
+        }
+        if (!backend.onednn() && !backend.device().startsWith("cuda")) {
+            log.warn("The generic ND4J native build is loaded (no oneDNN): inference is about 3x slower. "
+                    + "Set alexnet.backend.cpu-extension=onednn-avx2 on a CPU with AVX2 and FMA.");
+        }
+        long start = System.nanoTime();
+        AlexNetWeights loaded;
+        if (weights == null) {
+            loaded = AlexNetWeights.random(AlexNetArchitecture.FULL, seed);
+            log.warn("""
+
+                    **************************************************************************
+                    *  NO WEIGHTS CONFIGURED: AlexNet is running on RANDOM weights            *
+                    *  (random-init, seed {}). Its predictions are meaningless.
+                    *  Set ALEXNET_WEIGHTS=/path/to/bvlc_alexnet.npy (scripts/fetch-weights.sh)
+                    **************************************************************************""", seed);
+        } else {
+            loaded = new NpyWeightsReader().read(weights);
+        }
+        AlexNet network = new AlexNet(loaded);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        log.info("Model: AlexNet {} ({} parameters), weights {}{}, loaded in {} s", loaded.architecture(),
+                loaded.parameterCount(), loaded.source().name(),
+                loaded.source().sha256() == null ? "" : " sha256 " + loaded.source().sha256(), String.format("%.2f", seconds));
+        return new InferenceEngine(network, backend, seconds);
+    }
+
+    private static boolean isOnClasspath(String className) {
+        try {
+            Class.forName(className, false, EngineLoader.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+}
