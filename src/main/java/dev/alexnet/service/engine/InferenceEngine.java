@@ -21,7 +21,7 @@ import dev.alexnet.service.model.WeightsSource;
  * contend (measured in docs/benchmarks.md), and one thread means one workspace, so off-heap
  * memory stays flat however many request threads call in. Callers get {@link CompletableFuture}s.
  */
-public final class InferenceEngine implements AutoCloseable {
+public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
     private final AlexNet network;
     private final BackendInfo backend;
@@ -56,6 +56,7 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /** Runs a forward pass and waits for it. */
+    @Override
     public ForwardResult infer(float[] input, int n) {
         try {
             return submit(input, n).get();

@@ -72,9 +72,13 @@ public final class AlexNetWeights {
         return new AlexNetWeights(architecture, layers, newSource);
     }
 
+    /** fc8's weights are scaled down so that random-init logits on 0-255 inputs stay near unit scale. */
+    static final double FC8_SCALE = 0.002;
+
     /**
      * He-normal weights (std sqrt(2 / fan-in)) and small positive biases from a fixed seed: the
-     * same seed gives bit-identical weights on every machine.
+     * same seed gives bit-identical weights on every machine. Without {@link #FC8_SCALE} the
+     * logits would be in the hundreds and every softmax a one-hot vector, which tells nothing.
      */
     public static AlexNetWeights random(AlexNetArchitecture architecture, long seed) {
         SplittableRandom root = new SplittableRandom(seed);
@@ -85,7 +89,7 @@ public final class AlexNetWeights {
             long fanIn = AlexNetArchitecture.product(wShape) / wShape[wShape.length - 1];
             SplittableRandom random = root.split();
             float[] w = new float[Math.toIntExact(AlexNetArchitecture.product(wShape))];
-            double std = Math.sqrt(2.0 / fanIn);
+            double std = Math.sqrt(2.0 / fanIn) * (e.getKey().equals("fc8") ? FC8_SCALE : 1.0);
             for (int i = 0; i < w.length; i += 2) {
                 // Box-Muller: two normals per pair of uniforms, cheaper than Random.nextGaussian's rejection loop.
                 double u1 = 1.0 - random.nextDouble();

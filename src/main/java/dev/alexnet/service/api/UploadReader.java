@@ -1,0 +1,83 @@
+package dev.alexnet.service.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import dev.alexnet.service.config.LimitsProperties;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
+import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.multipart.MultipartHttpServletRequest;
+
+/**
+ * Takes the images out of a request: multipart parts named {@code image}, in upload order, or a
+ * raw body whose content type is {@code image/*} or {@code application/octet-stream}.
+ */
+@Component
+class UploadReader {
+
+    private final int maxImages;
+    private final long maxBytes;
+
+    UploadReader(LimitsProperties limits, @Value("${spring.servlet.multipart.max-file-size:10MB}") DataSize maxFileSize) {
+        this.maxImages = limits.maxImagesPerRequest();
+        this.maxBytes = maxFileSize.toBytes();
+    }
+
+    List<Upload> read(HttpServletRequest request) throws IOException {
+        if (request instanceof MultipartHttpServletRequest multipart) {
+            List<MultipartFile> files = multipart.getMultiFileMap().getOrDefault("image", List.of());
+            if (files.isEmpty()) {
+                throw new ApiException(ProblemType.MISSING_IMAGE, "the multipart request has no part named 'image'"
+                        + (multipart.getMultiFileMap().isEmpty() ? "" : " (it has " + multipart.getMultiFileMap().keySet() + ")"));
+            }
+            checkCount(files.size());
+            List<Upload> uploads = new ArrayList<>(files.size());
+            for (MultipartFile file : files) {
+                if (file.isEmpty()) {
+                    throw new ApiException(ProblemType.EMPTY_IMAGE, "the 'image' part" + name(file.getOriginalFilename()) + " is empty");
+                }
+                uploads.add(new Upload(file.getOriginalFilename(), file.getBytes()));
+            }
+            return uploads;
+        }
+        String type = request.getContentType() == null ? "" : request.getContentType().toLowerCase(Locale.ROOT);
+        if (type.startsWith("multipart/")) {
+            throw new ApiException(ProblemType.MALFORMED_REQUEST, "the multipart body could not be parsed");
+        }
+        if (!type.startsWith("image/") && !type.startsWith("application/octet-stream")) {
+            throw new ApiException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the image as multipart/form-data parts named 'image', "
+                    + "or as the raw body with an image/* content type" + (type.isEmpty() ? "" : "; got " + type));
+        }
+        long declared = request.getContentLengthLong();
+        if (declared > maxBytes) {
+            throw new ApiException(ProblemType.UPLOAD_TOO_LARGE, "the body is " + declared + " bytes; the limit is " + maxBytes);
+        }
+        byte[] body;
+        try (InputStream in = request.getInputStream()) {
+            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        }
+        if (body.length > maxBytes) {
+            throw new ApiException(ProblemType.UPLOAD_TOO_LARGE, "the body is over the limit of " + maxBytes + " bytes");
+        }
+        if (body.length == 0) {
+            throw new ApiException(ProblemType.EMPTY_IMAGE, "the request body is empty");
+        }
+        return List.of(new Upload(null, body));
+    }
+
+    void checkCount(int count) {
+        if (count > maxImages) {
+            throw new ApiException(ProblemType.TOO_MANY_IMAGES, count + " images in one request; the limit is " + maxImages);
+        }
+    }
+
+    private static String name(String filename) {
+        return filename == null || filename.isBlank() ? "" : " (" + filename + ")";
+    }
+}

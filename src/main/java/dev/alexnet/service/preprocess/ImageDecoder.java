@@ -1,0 +1,171 @@
+package dev.alexnet.service.preprocess;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorConvertOp;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DirectColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes uploads with ImageIO and the TwelveMonkeys plugins (JPEG including CMYK/YCCK and
+ * progressive, TIFF, WebP) plus the JDK's PNG, GIF and BMP readers, into 8-bit sRGB pixels. The
+ * format comes from the bytes. The pixel count is checked from the header before any pixel is
+ * decoded, so a decompression bomb is refused without allocating its raster.
+ */
+public final class ImageDecoder {
+
+    static {
+        ImageIO.setUseCache(false);
+        ImageIO.scanForPlugins();
+    }
+
+    private final long maxPixels;
+
+    public ImageDecoder(long maxPixels) {
+        this.maxPixels = maxPixels;
+    }
+
+    /** Decodes one image; throws {@link ImageRejectedException} for anything that is not a usable image. */
+    public DecodedImage decode(byte[] data) {
+        if (data == null || data.length == 0) {
+            throw new ImageRejectedException(ImageRejectedException.Reason.EMPTY, "the image is empty (0 bytes)");
+        }
+        ImageFormat format = ImageFormat.detect(data).orElseThrow(() -> new ImageRejectedException(
+                ImageRejectedException.Reason.NOT_AN_IMAGE,
+                "not an image: the data is none of JPEG, PNG, GIF, BMP, WebP or TIFF"));
+        if (!format.supported()) {
+            throw new ImageRejectedException(ImageRejectedException.Reason.UNSUPPORTED_FORMAT,
+                    format.name().toLowerCase(Locale.ROOT).replace('_', ' ') + " images are not supported; send JPEG, PNG, GIF, BMP, WebP or TIFF");
+        }
+        ImageReader reader = reader(format);
+        List<String> warnings = new ArrayList<>();
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            reader.setInput(in, true, false);
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+            int width = reader.getWidth(0);
+            int height = reader.getHeight(0);
+            if (width <= 0 || height <= 0) {
+                throw new ImageRejectedException(ImageRejectedException.Reason.CORRUPT,
+                        "corrupt " + name(format) + ": its header declares " + width + " x " + height + " pixels");
+            }
+            if ((long) width * height > maxPixels) {
+                throw new ImageRejectedException(ImageRejectedException.Reason.TOO_MANY_PIXELS, String.format(Locale.ROOT,
+                        "the %s declares %d x %d = %.1f megapixels; the limit is %.1f megapixels",
+                        name(format), width, height, width * (double) height / 1e6, maxPixels / 1e6));
+            }
+            BufferedImage image = reader.read(0, reader.getDefaultReadParam());
+            for (String warning : warnings) {
+                String w = warning.toLowerCase(Locale.ROOT);
+                if (w.contains("premature end") || w.contains("truncat") || w.contains("corrupt")) {
+                    throw new ImageRejectedException(ImageRejectedException.Reason.CORRUPT,
+                            "corrupt or truncated " + name(format) + ": " + warning);
+                }
+            }
+            int[] rgb = toRgb(image);
+            int orientation = ExifOrientation.read(data, format);
+            int[] oriented = ExifOrientation.apply(rgb, image.getWidth(), image.getHeight(), orientation);
+            boolean swap = ExifOrientation.swapsAxes(orientation);
+            return new DecodedImage(oriented, swap ? image.getHeight() : image.getWidth(),
+                    swap ? image.getWidth() : image.getHeight(), format, orientation);
+        } catch (ImageRejectedException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ImageRejectedException(ImageRejectedException.Reason.CORRUPT,
+                    "corrupt or truncated " + name(format) + ": " + describe(e), e);
+        } finally {
+            reader.dispose();
+        }
+    }
+
+    private static String name(ImageFormat format) {
+        return format.name() + " image";
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    private static ImageReader reader(ImageFormat format) {
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName());
+        ImageReader fallback = null;
+        while (readers.hasNext()) {
+            ImageReader r = readers.next();
+            if (r.getClass().getName().startsWith("com.twelvemonkeys")) {
+                if (fallback != null) {
+                    fallback.dispose();
+                }
+                return r;
+            }
+            if (fallback == null) {
+                fallback = r;
+            } else {
+                r.dispose();
+            }
+        }
+        if (fallback == null) {
+            throw new ImageRejectedException(ImageRejectedException.Reason.UNSUPPORTED_FORMAT,
+                    "no decoder is installed for " + format.name() + " images");
+        }
+        return fallback;
+    }
+
+    /**
+     * Converts to 0xRRGGBB, dropping alpha. Gray and RGB samples of any depth are rescaled
+     * directly (ImageIO's getRGB would gamma-convert gray, brightening it); palettes are looked up;
+     * other colour spaces (CMYK left unconverted, ICC-tagged RGB) go through a colour conversion.
+     */
+    static int[] toRgb(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        ColorModel cm = image.getColorModel();
+        int[] out = new int[w * h];
+        if (cm instanceof IndexColorModel) {
+            image.getRGB(0, 0, w, h, out, 0, w);
+            for (int i = 0; i < out.length; i++) {
+                out[i] &= 0xFFFFFF;
+            }
+            return out;
+        }
+        ColorSpace cs = cm.getColorSpace();
+        boolean direct = cm instanceof ComponentColorModel || cm instanceof DirectColorModel;
+        boolean gray = cs.getType() == ColorSpace.TYPE_GRAY;
+        if (!direct || cm.isAlphaPremultiplied() || !(gray || cs.isCS_sRGB())) {
+            BufferedImage converted = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            new ColorConvertOp(null).filter(image, converted);
+            converted.getRGB(0, 0, w, h, out, 0, w);
+            for (int i = 0; i < out.length; i++) {
+                out[i] &= 0xFFFFFF;
+            }
+            return out;
+        }
+        Raster raster = image.getRaster();
+        int[] row = new int[w];
+        int bands = gray ? 1 : 3;
+        for (int band = 0; band < bands; band++) {
+            int max = (1 << cm.getComponentSize(band)) - 1;
+            int shift = gray ? 0 : 16 - 8 * band;
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, band, row);
+                for (int x = 0; x < w; x++) {
+                    int v = max == 255 ? row[x] : (int) ((row[x] * 255L + max / 2) / max);
+                    out[y * w + x] |= gray ? (v << 16 | v << 8 | v) : v << shift;
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,106 @@
+package dev.alexnet.service.preprocess;
+
+import java.util.Locale;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Bytes to the network's input: decode (format from the bytes, EXIF orientation, 8-bit sRGB),
+ * resize, and lay out as a 3 x 227 x 227 tensor in B, G, R order minus the ImageNet mean.
+ * Knows nothing of HTTP. Decoding holds at most {@code maxConcurrentDecodes} full-size rasters at
+ * once, so that many large uploads together cannot exhaust the heap.
+ */
+public final class Preprocessor {
+
+    /** Network input side. */
+    public static final int SIZE = 227;
+    /** Caffe's evaluation protocol resizes to 256 x 256 before the central crop. */
+    public static final int CENTER_CROP_RESIZE = 256;
+    /** Per-channel ImageNet mean in B, G, R order, on the 0-255 scale. */
+    public static final float[] MEAN_BGR = {104.007f, 116.669f, 122.679f};
+
+    /** How an image becomes 227 x 227. */
+    public enum Mode {
+        /** Resize to 256 x 256 (aspect not kept), then crop the central 227 x 227: Caffe's evaluation protocol. */
+        CENTER_CROP,
+        /** Resize straight to 227 x 227; a 227 x 227 image passes pixel for pixel. */
+        RESIZE;
+
+        /** Parses {@code center-crop} or {@code resize}. */
+        public static Mode parse(String value) {
+            return switch (value.trim().toLowerCase(Locale.ROOT).replace('_', '-')) {
+                case "center-crop", "centercrop" -> CENTER_CROP;
+                case "resize" -> RESIZE;
+                default -> throw new IllegalArgumentException("unknown preprocessing mode '" + value + "': use center-crop or resize");
+            };
+        }
+    }
+
+    /**
+     * One preprocessed image.
+     *
+     * @param tensor      [3, 227, 227] row-major, BGR minus the mean
+     * @param width       the displayed width of the upload
+     * @param height      the displayed height of the upload
+     * @param format      the detected format
+     * @param decodeNanos time spent decoding and preprocessing
+     */
+    public record Preprocessed(float[] tensor, int width, int height, ImageFormat format, long decodeNanos) {
+    }
+
+    private final ImageDecoder decoder;
+    private final Mode mode;
+    private final Semaphore decodes;
+
+    public Preprocessor(ImageDecoder decoder, Mode mode, int maxConcurrentDecodes) {
+        this.decoder = decoder;
+        this.mode = mode;
+        this.decodes = new Semaphore(Math.max(1, maxConcurrentDecodes), true);
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public Preprocessed preprocess(byte[] data) {
+        long start = System.nanoTime();
+        try {
+            decodes.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to decode", e);
+        }
+        try {
+            DecodedImage image = decoder.decode(data);
+            float[] tensor = toTensor(cropped(image, mode));
+            return new Preprocessed(tensor, image.width(), image.height(), image.format(), System.nanoTime() - start);
+        } finally {
+            decodes.release();
+        }
+    }
+
+    /** The 227 x 227 interleaved RGB floats that the network sees, before mean subtraction. */
+    public static float[] cropped(DecodedImage image, Mode mode) {
+        if (mode == Mode.RESIZE) {
+            return Resizer.resize(image.rgb(), image.width(), image.height(), SIZE, SIZE);
+        }
+        float[] resized = Resizer.resize(image.rgb(), image.width(), image.height(), CENTER_CROP_RESIZE, CENTER_CROP_RESIZE);
+        int offset = (CENTER_CROP_RESIZE - SIZE) / 2;
+        float[] crop = new float[SIZE * SIZE * 3];
+        for (int y = 0; y < SIZE; y++) {
+            System.arraycopy(resized, ((y + offset) * CENTER_CROP_RESIZE + offset) * 3, crop, y * SIZE * 3, SIZE * 3);
+        }
+        return crop;
+    }
+
+    /** Interleaved RGB [227, 227, 3] to planar BGR [3, 227, 227] minus the mean. */
+    public static float[] toTensor(float[] rgb227) {
+        int plane = SIZE * SIZE;
+        float[] tensor = new float[3 * plane];
+        for (int i = 0; i < plane; i++) {
+            tensor[i] = rgb227[3 * i + 2] - MEAN_BGR[0];
+            tensor[plane + i] = rgb227[3 * i + 1] - MEAN_BGR[1];
+            tensor[2 * plane + i] = rgb227[3 * i] - MEAN_BGR[2];
+        }
+        return tensor;
+    }
+}

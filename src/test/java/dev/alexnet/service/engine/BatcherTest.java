@@ -1,0 +1,169 @@
+package dev.alexnet.service.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import dev.alexnet.service.model.ForwardResult;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The batching and backpressure logic, with a forward pass the test controls: it echoes each
+ * image's first value as its "probability", so that every answer can be traced to its request,
+ * and it can be held closed to fill the queue.
+ */
+class BatcherTest {
+
+    private static final int IMAGE = 3 * 227 * 227;
+    private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    private final CountDownLatch gate = new CountDownLatch(1);
+    private final AtomicBoolean gated = new AtomicBoolean();
+    private final AtomicBoolean failNext = new AtomicBoolean();
+    private Batcher batcher;
+
+    private final ForwardPass echo = (input, n) -> {
+        batchSizes.add(n);
+        if (gated.get()) {
+            try {
+                gate.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (failNext.getAndSet(false)) {
+            throw new IllegalStateException("injected fault");
+        }
+        float[] probabilities = new float[n];
+        for (int i = 0; i < n; i++) {
+            probabilities[i] = input[i * IMAGE];
+        }
+        return new ForwardResult(n, 1, 1, probabilities, probabilities.clone());
+    };
+
+    private static float[] image(float id) {
+        float[] t = new float[IMAGE];
+        t[0] = id;
+        return t;
+    }
+
+    @AfterEach
+    void tearDown() {
+        gate.countDown();
+        if (batcher != null) {
+            batcher.close();
+        }
+    }
+
+    @Test
+    void concurrentRequestsShareForwardPassesAndGetTheirOwnAnswers() throws Exception {
+        batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ofMillis(50), 256, Duration.ofSeconds(10)));
+        List<CompletableFuture<List<Batcher.ImageOutput>>> futures = new ArrayList<>();
+        for (int r = 0; r < 20; r++) {
+            futures.add(batcher.submit(List.of(image(r * 10), image(r * 10 + 1))));
+        }
+        for (int r = 0; r < 20; r++) {
+            List<Batcher.ImageOutput> out = futures.get(r).get(10, TimeUnit.SECONDS);
+            assertThat(out).hasSize(2);
+            assertThat(out.get(0).probabilities()[0]).isEqualTo(r * 10f);
+            assertThat(out.get(1).probabilities()[0]).isEqualTo(r * 10 + 1f);
+        }
+        assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(40);
+        assertThat(batchSizes).allSatisfy(n -> assertThat(n).isBetween(1, 8));
+        assertThat(batcher.largestBatch()).isEqualTo(8);
+        assertThat(batcher.batches()).isEqualTo(batchSizes.size());
+    }
+
+    @Test
+    void maxBatchSizeOneTurnsBatchingOff() throws Exception {
+        batcher = new Batcher(echo, new Batcher.Settings(1, Duration.ofMillis(20), 64, Duration.ofSeconds(10)));
+        batcher.submit(List.of(image(1), image(2), image(3))).get(10, TimeUnit.SECONDS);
+        assertThat(batchSizes).containsExactly(1, 1, 1);
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnceAndLosesNothing() throws Exception {
+        gated.set(true);
+        batcher = new Batcher(echo, new Batcher.Settings(1, Duration.ZERO, 4, Duration.ofSeconds(10)));
+        CompletableFuture<List<Batcher.ImageOutput>> running = batcher.submit(List.of(image(0)));
+        while (batchSizes.isEmpty()) {
+            Thread.sleep(1);
+        }
+        List<CompletableFuture<List<Batcher.ImageOutput>>> accepted = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            accepted.add(batcher.submit(List.of(image(i))));
+        }
+        assertThat(batcher.queueDepth()).isEqualTo(4);
+        long start = System.nanoTime();
+        CompletableFuture<List<Batcher.ImageOutput>> refused = batcher.submit(List.of(image(5)));
+        assertThat(refused).isCompletedExceptionally();
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.MILLISECONDS.toNanos(100));
+        assertThatThrownBy(refused::get).hasCauseInstanceOf(InferenceRejectedException.class)
+                .cause().satisfies(e -> assertThat(((InferenceRejectedException) e).reason())
+                        .isEqualTo(InferenceRejectedException.Reason.QUEUE_FULL));
+        // A request larger than the room left is refused whole, not split.
+        assertThat(batcher.submit(List.of(image(6), image(7)))).isCompletedExceptionally();
+        assertThat(batcher.rejectedQueueFull()).isEqualTo(2);
+        gate.countDown();
+        assertThat(running.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isZero();
+        for (int i = 0; i < 4; i++) {
+            assertThat(accepted.get(i).get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(i + 1f);
+        }
+        assertThat(batcher.queueDepth()).isZero();
+    }
+
+    @Test
+    void aFailingPassFailsOnlyItsBatch() throws Exception {
+        batcher = new Batcher(echo, new Batcher.Settings(4, Duration.ZERO, 64, Duration.ofSeconds(10)));
+        failNext.set(true);
+        CompletableFuture<List<Batcher.ImageOutput>> failed = batcher.submit(List.of(image(1)));
+        assertThatThrownBy(() -> failed.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasRootCauseMessage("injected fault");
+        assertThat(batcher.submit(List.of(image(2))).get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(2f);
+        assertThat(batcher.failedBatches()).isEqualTo(1);
+    }
+
+    @Test
+    void requestsPastTheirDeadlineTimeOut() throws Exception {
+        gated.set(true);
+        batcher = new Batcher(echo, new Batcher.Settings(1, Duration.ZERO, 16, Duration.ofMillis(200)));
+        batcher.submit(List.of(image(0)));
+        CompletableFuture<List<Batcher.ImageOutput>> late = batcher.submit(List.of(image(1)));
+        assertThatThrownBy(() -> late.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(InferenceRejectedException.class)
+                .satisfies(e -> assertThat(((InferenceRejectedException) e).reason()).isEqualTo(InferenceRejectedException.Reason.TIMEOUT));
+        gate.countDown();
+    }
+
+    @Test
+    void shutdownRefusesNewWorkAndFinishesQueuedWork() throws Exception {
+        gated.set(true);
+        batcher = new Batcher(echo, new Batcher.Settings(2, Duration.ZERO, 16, Duration.ofSeconds(10)));
+        CompletableFuture<List<Batcher.ImageOutput>> first = batcher.submit(List.of(image(1)));
+        CompletableFuture<List<Batcher.ImageOutput>> queued = batcher.submit(List.of(image(2), image(3)));
+        batcher.stopAccepting();
+        CompletableFuture<List<Batcher.ImageOutput>> refused = batcher.submit(List.of(image(4)));
+        assertThat(refused).isCompletedExceptionally();
+        gate.countDown();
+        batcher.close();
+        assertThat(first.get(1, TimeUnit.SECONDS)).hasSize(1);
+        assertThat(queued.get(1, TimeUnit.SECONDS)).extracting(o -> o.probabilities()[0]).containsExactly(2f, 3f);
+    }
+
+    @Test
+    void settingsAreValidated() {
+        assertThatThrownBy(() -> new Batcher.Settings(0, Duration.ZERO, 1, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Batcher.Settings(1, Duration.ZERO, 1, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}

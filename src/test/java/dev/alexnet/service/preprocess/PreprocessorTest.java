@@ -1,0 +1,107 @@
+package dev.alexnet.service.preprocess;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/** Resizing, cropping, channel order and mean subtraction. */
+class PreprocessorTest {
+
+    private static final int PLANE = 227 * 227;
+
+    private static BufferedImage noise(int w, int h, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                img.setRGB(x, y, random.nextInt(0x1000000));
+            }
+        }
+        return img;
+    }
+
+    @Test
+    void resizeModePassesA227ImagePixelForPixel() {
+        BufferedImage img = noise(227, 227, 3);
+        Preprocessor p = new Preprocessor(new ImageDecoder(40_000_000), Preprocessor.Mode.RESIZE, 1);
+        float[] t = p.preprocess(TestImages.encode(img, "png")).tensor();
+        for (int y = 0; y < 227; y++) {
+            for (int x = 0; x < 227; x++) {
+                int rgb = img.getRGB(x, y);
+                int i = y * 227 + x;
+                assertThat(t[i]).isEqualTo((rgb & 0xFF) - 104.007f);
+                assertThat(t[PLANE + i]).isEqualTo(((rgb >> 8) & 0xFF) - 116.669f);
+                assertThat(t[2 * PLANE + i]).isEqualTo(((rgb >> 16) & 0xFF) - 122.679f);
+            }
+        }
+    }
+
+    @Test
+    void centerCropTakesTheMiddle227Of256() {
+        BufferedImage img = noise(256, 256, 4);
+        Preprocessor p = new Preprocessor(new ImageDecoder(40_000_000), Preprocessor.Mode.CENTER_CROP, 1);
+        Preprocessor.Preprocessed out = p.preprocess(TestImages.encode(img, "png"));
+        assertThat(out.width()).isEqualTo(256);
+        assertThat(out.height()).isEqualTo(256);
+        float[] t = out.tensor();
+        for (int y : new int[] {0, 100, 226}) {
+            for (int x : new int[] {0, 57, 226}) {
+                int rgb = img.getRGB(x + 14, y + 14);
+                assertThat(t[y * 227 + x]).isEqualTo((rgb & 0xFF) - 104.007f);
+                assertThat(t[2 * PLANE + y * 227 + x]).isEqualTo(((rgb >> 16) & 0xFF) - 122.679f);
+            }
+        }
+    }
+
+    @Test
+    void downscalingAntialiases() {
+        // A one-pixel checkerboard of black and white shrunk 4x must become mid-gray, not black or white.
+        int[] board = new int[908 * 908];
+        for (int y = 0; y < 908; y++) {
+            for (int x = 0; x < 908; x++) {
+                board[y * 908 + x] = (x + y) % 2 == 0 ? 0xFFFFFF : 0;
+            }
+        }
+        float[] out = Resizer.resize(board, 908, 908, 227, 227);
+        for (float v : out) {
+            assertThat(v).isBetween(120f, 135f);
+        }
+    }
+
+    @Test
+    void upscalingInterpolatesAndResizeKeepsUniformColour() {
+        int[] two = {0x000000, 0xFFFFFF};
+        float[] wide = Resizer.resize(two, 2, 1, 8, 1);
+        assertThat(wide[0]).isEqualTo(0f);
+        assertThat(wide[3 * 7]).isEqualTo(255f);
+        assertThat(wide[3 * 3]).isBetween(60f, 200f);
+        int[] uniform = new int[31 * 17];
+        java.util.Arrays.fill(uniform, 0x336699);
+        float[] out = Resizer.resize(uniform, 31, 17, 256, 256);
+        for (int i = 0; i < out.length; i += 3) {
+            assertThat(out[i]).isCloseTo(0x33, org.assertj.core.data.Offset.offset(1e-3f));
+            assertThat(out[i + 2]).isCloseTo(0x99, org.assertj.core.data.Offset.offset(1e-3f));
+        }
+    }
+
+    @Test
+    void channelsAreBgrMinusTheMean() {
+        int[] red = new int[227 * 227];
+        java.util.Arrays.fill(red, 0xFF0000);
+        float[] t = Preprocessor.toTensor(Resizer.resize(red, 227, 227, 227, 227));
+        assertThat(t[0]).isEqualTo(-104.007f);
+        assertThat(t[PLANE]).isEqualTo(-116.669f);
+        assertThat(t[2 * PLANE]).isEqualTo(255 - 122.679f);
+    }
+
+    @Test
+    void modeNames() {
+        assertThat(Preprocessor.Mode.parse("center-crop")).isEqualTo(Preprocessor.Mode.CENTER_CROP);
+        assertThat(Preprocessor.Mode.parse("RESIZE")).isEqualTo(Preprocessor.Mode.RESIZE);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Preprocessor.Mode.parse("stretch"))
+                .hasMessageContaining("center-crop or resize");
+    }
+}

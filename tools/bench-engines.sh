@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Side-by-side engine benchmark: the service's own engine (java -jar target/alexnet-service.jar
+# bench), ONNX Runtime 1.29 (tools/ort-bench) and PyTorch (Debian's python3-torch), on the same
+# network with random weights, 2 threads each, in ROUNDS interleaved rounds (default 3), each
+# engine in its own process. Prints each engine's median per batch size over the rounds, and the
+# ratios. Needs: target/alexnet-service.jar (./mvnw package), /usr/bin/python3 with torch.
+#
+# usage: tools/bench-engines.sh [ROUNDS] [SECONDS_PER_CELL] [BATCHES]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds="${1:-3}"
+seconds="${2:-5}"
+batches="${3:-1,8,32,64}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+[[ -f target/alexnet-service.jar ]] || { echo "build the jar first: ./mvnw -DskipTests package" >&2; exit 1; }
+if [[ ! -f tools/ort-bench/target/ort-bench.jar ]]; then
+  (cd tools/ort-bench && ../../mvnw -q -B package)
+fi
+/usr/bin/python3 tools/export_onnx.py "$work/alexnet.onnx" >/dev/null 2>&1
+
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds" >&2
+  java -jar target/alexnet-service.jar bench --batches "$batches" --seconds "$seconds" --json 2>/dev/null | tail -1 > "$work/nd4j-$r.json"
+  java -jar tools/ort-bench/target/ort-bench.jar "$work/alexnet.onnx" "$batches" "$seconds" 2 2>/dev/null | tail -1 > "$work/ort-$r.json"
+  /usr/bin/python3 tools/bench_pytorch.py --batches "$batches" --seconds "$seconds" --threads 2 2>/dev/null | tail -1 > "$work/torch-$r.json"
+done
+
+/usr/bin/python3 - "$work" "$rounds" <<'PY'
+import json, statistics, sys, platform
+work, rounds = sys.argv[1], int(sys.argv[2])
+engines = {"nd4j": "alexnet-service (ND4J)", "ort": "ONNX Runtime", "torch": "PyTorch"}
+data = {}
+for key in engines:
+    runs = [json.load(open(f"{work}/{key}-{r}.json")) for r in range(1, rounds + 1)]
+    if key != "nd4j":
+        engines[key] = runs[0]["engine"]
+    else:
+        engines[key] = f"alexnet-service, ND4J {runs[0]['nativeBuild']}"
+    cells = {}
+    for run in runs:
+        for c in run["results"]:
+            cells.setdefault(c["batch"], []).append(c["msPerBatch"])
+    data[key] = {b: statistics.median(v) for b, v in cells.items()}
+batches = sorted(data["nd4j"])
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+print(f"machine: {cpu}, {len(open('/proc/cpuinfo').read().split('processor')) - 1} cpus; {rounds} interleaved rounds, median of medians")
+print()
+print("| engine | " + " | ".join(f"b={b}" for b in batches) + " |")
+print("|---|" + "---:|" * len(batches))
+for key, name in engines.items():
+    cells = []
+    for b in batches:
+        ms = data[key][b]
+        cells.append(f"{ms:.1f} ms" if b == 1 else f"{b * 1000 / ms:.1f} img/s")
+    print(f"| {name} | " + " | ".join(cells) + " |")
+for key in ("ort", "torch"):
+    print(f"| speed-up over {engines[key]} | " + " | ".join(f"{data[key][b] / data['nd4j'][b]:.2f}x" for b in batches) + " |")
+print()
+print("GFLOP/s of alexnet-service: " + ", ".join(f"b={b}: {1.4488 * b * 1000 / data['nd4j'][b]:.0f}" for b in batches))
+PY
