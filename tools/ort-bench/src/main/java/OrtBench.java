@@ -49,8 +49,8 @@ public final class OrtBench {
                     Collections.sort(times);
                     int n = times.size();
                     double ms = n % 2 == 1 ? times.get(n / 2) : (times.get(n / 2 - 1) + times.get(n / 2)) / 2;
-                    json.append(String.format(Locale.ROOT, "%s{\"batch\": %d, \"passes\": %d, \"msPerBatch\": %.3f, \"imagesPerSecond\": %.3f, \"gflops\": %.2f}",
-                            k == 0 ? "" : ", ", b, n, ms, b * 1000 / ms, 1.4488 * b * 1000 / ms));
+                    json.append(String.format(Locale.ROOT, "%s{\"batch\": %d, \"passes\": %d, \"msPerBatch\": %.3f, \"p10Ms\": %.3f, \"p90Ms\": %.3f, \"imagesPerSecond\": %.3f, \"gflops\": %.2f}",
+                            k == 0 ? "" : ", ", b, n, ms, times.get(n / 10), times.get(n * 9 / 10), b * 1000 / ms, 1.4488 * b * 1000 / ms));
                 }
             }
         }

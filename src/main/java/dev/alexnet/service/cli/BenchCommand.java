@@ -26,9 +26,11 @@ public final class BenchCommand {
     /** Usage text for this mode. */
     public static final String USAGE = """
             bench [--batches 1,8,32,64] [--seconds N] [--warmup N] [--weights FILE] [--seed N]
-                  [--cpu-extension auto|generic|onednn-avx2] [--json]
+                  [--cpu-extension auto|generic|onednn-avx2] [--parallel N] [--json]
               Times AlexNet's forward pass per batch size: ms per batch, images/s, GFLOP/s,
-              weight load time and process RSS. Without --weights it uses the random-init weights.""";
+              weight load time and process RSS. Without --weights it uses the random-init weights.
+              --parallel N runs N passes at once from N threads sharing the network (default 1),
+              to compare with the engine's single inference thread.""";
 
     private final PrintStream out;
 
@@ -41,7 +43,7 @@ public final class BenchCommand {
     }
 
     /** The whole report, as {@code --json} prints it. */
-    public record Report(String nativeBuild, String backend, String blas, int threads, String weights,
+    public record Report(String nativeBuild, String backend, String blas, int threads, int parallel, String weights,
                          double loadSeconds, long rssBytes, List<Cell> results) {
     }
 
@@ -53,6 +55,7 @@ public final class BenchCommand {
         long seed = 42;
         String extension = null;
         boolean json = false;
+        int parallel = 1;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -64,6 +67,7 @@ public final class BenchCommand {
                 case "--seed" -> seed = Long.parseLong(Launcher.value(args, ++i, arg));
                 case "--cpu-extension" -> extension = Launcher.value(args, ++i, arg);
                 case "--json" -> json = true;
+                case "--parallel" -> parallel = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
                 default -> throw new UsageException("unknown option for bench: " + arg);
             }
         }
@@ -94,18 +98,9 @@ public final class BenchCommand {
                 for (int i = 0; i < input.length; i++) {
                     input[i] = (float) (random.nextDouble() * 255 - 128);
                 }
-                for (int i = 0; i < warmup; i++) {
-                    net.forward(input, batch);
-                }
-                List<Double> times = new ArrayList<>();
-                long deadline = System.nanoTime() + (long) (seconds * 1e9);
-                while (times.size() < 3 || System.nanoTime() < deadline) {
-                    long t0 = System.nanoTime();
-                    net.forward(input, batch);
-                    times.add((System.nanoTime() - t0) / 1e6);
-                }
-                double ms = median(times);
-                Cell cell = new Cell(batch, times.size(), ms, batch * 1000.0 / ms, gflopPerImage * batch * 1000.0 / ms);
+                Cell cell = parallel == 1
+                        ? timeSequential(net, input, batch, warmup, seconds, gflopPerImage)
+                        : timeParallel(net, input, batch, warmup, seconds, gflopPerImage, parallel);
                 cells.add(cell);
                 if (!json) {
                     out.printf(Locale.ROOT, "%6d %8d %12.2f %10.2f %9.1f%n", batch, cell.passes(), cell.msPerBatch(),
@@ -113,7 +108,7 @@ public final class BenchCommand {
                 }
             }
             long rss = rssBytes();
-            Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(),
+            Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(), parallel,
                     net.source().name(), loadSeconds, rss, cells);
             if (json) {
                 out.println(toJson(report));
@@ -122,6 +117,75 @@ public final class BenchCommand {
             }
         }
         return 0;
+    }
+
+    private static Cell timeSequential(AlexNet net, float[] input, int batch, int warmup, double seconds, double gflopPerImage) {
+        for (int i = 0; i < warmup; i++) {
+            net.forward(input, batch);
+        }
+        List<Double> times = new ArrayList<>();
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        while (times.size() < 3 || System.nanoTime() < deadline) {
+            long t0 = System.nanoTime();
+            net.forward(input, batch);
+            times.add((System.nanoTime() - t0) / 1e6);
+        }
+        double ms = median(times);
+        return new Cell(batch, times.size(), ms, batch * 1000.0 / ms, gflopPerImage * batch * 1000.0 / ms);
+    }
+
+    /**
+     * N threads each run passes back to back for the duration; throughput is all images over the
+     * wall time, and ms/batch the median latency of one pass.
+     */
+    private static Cell timeParallel(AlexNet net, float[] input, int batch, int warmup, double seconds, double gflopPerImage,
+                                     int threads) {
+        List<Double> times = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        long[] window = new long[2];
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread worker = new Thread(() -> {
+                for (int i = 0; i < warmup; i++) {
+                    net.forward(input, batch);
+                }
+                try {
+                    start.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                long begin = System.nanoTime();
+                synchronized (window) {
+                    if (window[0] == 0) {
+                        window[0] = begin;
+                    }
+                }
+                long deadline = begin + (long) (seconds * 1e9);
+                int passes = 0;
+                while (passes < 3 || System.nanoTime() < deadline) {
+                    long t0 = System.nanoTime();
+                    net.forward(input, batch);
+                    times.add((System.nanoTime() - t0) / 1e6);
+                    passes++;
+                }
+                synchronized (window) {
+                    window[1] = Math.max(window[1], System.nanoTime());
+                }
+            }, "bench-" + t);
+            workers.add(worker);
+            worker.start();
+        }
+        for (Thread worker : workers) {
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        double wallSeconds = (window[1] - window[0]) / 1e9;
+        double imagesPerSecond = times.size() * (double) batch / wallSeconds;
+        return new Cell(batch, times.size(), median(times), imagesPerSecond, gflopPerImage * imagesPerSecond);
     }
 
     private static String toJson(Report report) {

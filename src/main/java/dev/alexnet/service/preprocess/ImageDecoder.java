@@ -133,6 +133,16 @@ public final class ImageDecoder {
         int h = image.getHeight();
         ColorModel cm = image.getColorModel();
         int[] out = new int[w * h];
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && cm.getColorSpace().isCS_sRGB()
+                && image.getRaster().getDataBuffer() instanceof java.awt.image.DataBufferByte buffer
+                && image.getRaster().getSampleModelTranslateX() == 0 && image.getRaster().getSampleModelTranslateY() == 0
+                && buffer.getNumBanks() == 1 && buffer.getSize() == w * h * 3) {
+            byte[] bgr = buffer.getData();
+            for (int i = 0, j = 0; i < out.length; i++, j += 3) {
+                out[i] = (bgr[j + 2] & 0xFF) << 16 | (bgr[j + 1] & 0xFF) << 8 | (bgr[j] & 0xFF);
+            }
+            return out;
+        }
         if (cm instanceof IndexColorModel) {
             image.getRGB(0, 0, w, h, out, 0, w);
             for (int i = 0; i < out.length; i++) {

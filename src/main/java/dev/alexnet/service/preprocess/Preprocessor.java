@@ -83,13 +83,9 @@ public final class Preprocessor {
         if (mode == Mode.RESIZE) {
             return Resizer.resize(image.rgb(), image.width(), image.height(), SIZE, SIZE);
         }
-        float[] resized = Resizer.resize(image.rgb(), image.width(), image.height(), CENTER_CROP_RESIZE, CENTER_CROP_RESIZE);
         int offset = (CENTER_CROP_RESIZE - SIZE) / 2;
-        float[] crop = new float[SIZE * SIZE * 3];
-        for (int y = 0; y < SIZE; y++) {
-            System.arraycopy(resized, ((y + offset) * CENTER_CROP_RESIZE + offset) * 3, crop, y * SIZE * 3, SIZE * 3);
-        }
-        return crop;
+        return Resizer.resizeRegion(image.rgb(), image.width(), image.height(), CENTER_CROP_RESIZE, CENTER_CROP_RESIZE,
+                offset, offset, SIZE, SIZE);
     }
 
     /** Interleaved RGB [227, 227, 3] to planar BGR [3, 227, 227] minus the mean. */

@@ -13,49 +13,63 @@ public final class Resizer {
 
     /** Resamples 0xRRGGBB pixels to interleaved float R, G, B in [0, 255], row-major ow x oh. */
     public static float[] resize(int[] rgb, int w, int h, int ow, int oh) {
-        float[] src = new float[w * h * 3];
-        for (int i = 0; i < w * h; i++) {
-            int p = rgb[i];
-            src[3 * i] = (p >> 16) & 0xFF;
-            src[3 * i + 1] = (p >> 8) & 0xFF;
-            src[3 * i + 2] = p & 0xFF;
-        }
+        return resizeRegion(rgb, w, h, ow, oh, 0, 0, ow, oh);
+    }
+
+    /**
+     * Resamples to ow x oh but computes only the cw x ch window at (x0, y0) of the result, e.g. the
+     * central crop, reading only the source rows that window needs.
+     */
+    public static float[] resizeRegion(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch) {
         if (w == ow && h == oh) {
-            return src;
+            float[] out = new float[cw * ch * 3];
+            for (int y = 0; y < ch; y++) {
+                for (int x = 0; x < cw; x++) {
+                    int p = rgb[(y + y0) * w + x + x0];
+                    int o = 3 * (y * cw + x);
+                    out[o] = (p >> 16) & 0xFF;
+                    out[o + 1] = (p >> 8) & 0xFF;
+                    out[o + 2] = p & 0xFF;
+                }
+            }
+            return out;
         }
         Coefficients cx = Coefficients.of(w, ow);
         Coefficients cy = Coefficients.of(h, oh);
-        float[] tmp = new float[h * ow * 3];
-        for (int y = 0; y < h; y++) {
-            int rowIn = y * w * 3;
-            int rowOut = y * ow * 3;
-            for (int x = 0; x < ow; x++) {
+        int firstRow = cy.start[y0];
+        int lastRow = cy.start[y0 + ch - 1] + cy.count[y0 + ch - 1];
+        int stride = cw * 3;
+        float[] tmp = new float[(lastRow - firstRow) * stride];
+        for (int y = firstRow; y < lastRow; y++) {
+            int rowIn = y * w;
+            int rowOut = (y - firstRow) * stride;
+            for (int x = 0; x < cw; x++) {
                 float r = 0;
                 float g = 0;
                 float b = 0;
-                int start = cx.start[x];
-                int base = x * cx.width;
-                for (int k = 0; k < cx.count[x]; k++) {
+                int start = cx.start[x + x0];
+                int base = (x + x0) * cx.width;
+                int count = cx.count[x + x0];
+                for (int k = 0; k < count; k++) {
                     float wk = cx.weights[base + k];
-                    int s = rowIn + (start + k) * 3;
-                    r += wk * src[s];
-                    g += wk * src[s + 1];
-                    b += wk * src[s + 2];
+                    int p = rgb[rowIn + start + k];
+                    r += wk * ((p >> 16) & 0xFF);
+                    g += wk * ((p >> 8) & 0xFF);
+                    b += wk * (p & 0xFF);
                 }
                 tmp[rowOut + 3 * x] = r;
                 tmp[rowOut + 3 * x + 1] = g;
                 tmp[rowOut + 3 * x + 2] = b;
             }
         }
-        float[] out = new float[oh * ow * 3];
-        int stride = ow * 3;
-        for (int y = 0; y < oh; y++) {
-            int start = cy.start[y];
-            int base = y * cy.width;
+        float[] out = new float[ch * stride];
+        for (int y = 0; y < ch; y++) {
+            int start = cy.start[y + y0];
+            int base = (y + y0) * cy.width;
             int rowOut = y * stride;
-            for (int k = 0; k < cy.count[y]; k++) {
+            for (int k = 0; k < cy.count[y + y0]; k++) {
                 float wk = cy.weights[base + k];
-                int rowIn = (start + k) * stride;
+                int rowIn = (start + k - firstRow) * stride;
                 for (int i = 0; i < stride; i++) {
                     out[rowOut + i] += wk * tmp[rowIn + i];
                 }
