@@ -13,7 +13,7 @@ seconds="${2:-15}"
 port=18089
 work="$(mktemp -d)"
 pid=""
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+cleanup() { if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
 trap cleanup EXIT
 command -v hey >/dev/null || { echo "install hey: apt-get install -y hey" >&2; exit 1; }
 [[ -f target/alexnet-service.jar ]] || { echo "build the jar first: ./mvnw -DskipTests package" >&2; exit 1; }
@@ -42,10 +42,10 @@ engine_best=$(/usr/bin/python3 -c "import json; r=json.load(open('$work/engine.j
 echo "engine: batch 1 ${engine_b1_ms} ms; best ${engine_best} images/s"
 
 start_service
+hey -z 5s -c 8 -m POST -T "$type" -D "$image" "http://127.0.0.1:$port/classify" > /dev/null
 decode_ms=$(for _ in 1 2 3 4 5 6 7 8 9 10 11; do curl -s -H "Content-Type: $type" --data-binary "@$image" "127.0.0.1:$port/classify"; echo; done \
   | /usr/bin/python3 -c "import sys, json, statistics; print(statistics.median(json.loads(l)['timings']['decodeMs'] for l in sys.stdin if l.strip()))")
-echo "decode + preprocess per image: ${decode_ms} ms (median of 11)"
-hey -z 5s -c 8 -m POST -T "$type" -D "$image" "http://127.0.0.1:$port/classify" > /dev/null
+echo "decode + preprocess per image: ${decode_ms} ms (median of 11, after warm-up)"
 
 printf "\n| clients | images/s | p50 ms | p95 ms | p99 ms | HTTP / engine | statuses |\n|---:|---:|---:|---:|---:|---:|---|\n"
 for c in 1 4 16 64; do

@@ -27,6 +27,32 @@ class AlexNetServiceApplicationTest {
     }
 
     @Test
+    void labelsThatDoNotMatchFc8FailStartUp(@TempDir Path dir) throws Exception {
+        Path labels = Files.writeString(dir.resolve("labels.txt"), "cat\ndog\n");
+        assertThatThrownBy(() -> SpringApplication.run(AlexNetServiceApplication.class,
+                "--server.port=0", "--alexnet.weights=", "--alexnet.labels=" + labels).close())
+                .rootCause().hasMessageContaining("labels.txt has 2 names").hasMessageContaining("fc8 has 1000 outputs");
+    }
+
+    @Test
+    void aFineTunedModelServesItsOwnLabels(@TempDir Path dir) throws Exception {
+        Path weights = Path.of(AlexNetServiceApplicationTest.class.getResource("/fixtures/reduced.npy").toURI());
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < 10; i++) {
+            names.append("class-").append(i).append('\n');
+        }
+        Path labels = Files.writeString(dir.resolve("labels.txt"), names);
+        try (ConfigurableApplicationContext context = SpringApplication.run(AlexNetServiceApplication.class,
+                "--server.port=0", "--alexnet.weights=" + weights, "--alexnet.labels=" + labels)) {
+            InferenceEngine engine = context.getBean(InferenceEngine.class);
+            assertThat(engine.architecture().classes()).isEqualTo(10);
+            assertThat(engine.source().name()).isEqualTo("reduced.npy");
+            dev.alexnet.service.model.Labels bean = context.getBean(dev.alexnet.service.model.Labels.class);
+            assertThat(bean.name(7)).isEqualTo("class-7");
+        }
+    }
+
+    @Test
     void badWeightsFileFailsStartUpWithItsName(@TempDir Path dir) throws Exception {
         Path bad = Files.writeString(dir.resolve("bvlc_alexnet.npy"), "<html>404 Not Found</html>");
         assertThatThrownBy(() -> SpringApplication.run(AlexNetServiceApplication.class,

@@ -86,6 +86,54 @@ public final class Batcher implements AutoCloseable {
     }
 
     /**
+     * Room for a request's images, held from before they are decoded until they are queued, so
+     * that an overloaded server refuses work before spending CPU on it. Close it to give the room
+     * back if the images are never submitted.
+     */
+    public final class Reservation implements AutoCloseable {
+        private final int images;
+        private boolean held = true;
+
+        private Reservation(int images) {
+            this.images = images;
+        }
+
+        public int images() {
+            return images;
+        }
+
+        private synchronized boolean take() {
+            boolean was = held;
+            held = false;
+            return was;
+        }
+
+        @Override
+        public void close() {
+            if (take()) {
+                room.release(images);
+            }
+        }
+    }
+
+    /**
+     * Reserves queue room for {@code images} images, or throws {@link InferenceRejectedException}
+     * at once ({@code QUEUE_FULL}, {@code SHUTTING_DOWN}) when there is none.
+     */
+    public Reservation reserve(int images) {
+        if (!accepting) {
+            rejectedShuttingDown.incrementAndGet();
+            throw new InferenceRejectedException(InferenceRejectedException.Reason.SHUTTING_DOWN, "the service is shutting down");
+        }
+        if (images > settings.queueCapacity() || !room.tryAcquire(images)) {
+            rejectedQueueFull.incrementAndGet();
+            throw new InferenceRejectedException(InferenceRejectedException.Reason.QUEUE_FULL,
+                    "the inference queue is full (" + settings.queueCapacity() + " images); retry shortly");
+        }
+        return new Reservation(images);
+    }
+
+    /**
      * Queues a request's images, each a [3, 227, 227] tensor. The future completes with one output
      * per image, in order, or exceptionally with {@link InferenceRejectedException} or the
      * forward pass's failure.
@@ -94,20 +142,29 @@ public final class Batcher implements AutoCloseable {
         if (tensors.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
+        Reservation reservation;
+        try {
+            reservation = reserve(tensors.size());
+        } catch (InferenceRejectedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return submit(reservation, tensors);
+    }
+
+    /** Queues images whose room was reserved; the reservation is consumed. */
+    public CompletableFuture<List<ImageOutput>> submit(Reservation reservation, List<float[]> tensors) {
+        if (tensors.size() != reservation.images()) {
+            reservation.close();
+            throw new IllegalArgumentException("reserved " + reservation.images() + " images, submitted " + tensors.size());
+        }
         for (float[] t : tensors) {
             if (t.length != IMAGE_FLOATS) {
+                reservation.close();
                 throw new IllegalArgumentException("an image tensor has " + t.length + " values, expected 3 x 227 x 227");
             }
         }
-        if (!accepting) {
-            rejectedShuttingDown.incrementAndGet();
-            return CompletableFuture.failedFuture(new InferenceRejectedException(
-                    InferenceRejectedException.Reason.SHUTTING_DOWN, "the service is shutting down"));
-        }
-        if (!room.tryAcquire(tensors.size())) {
-            rejectedQueueFull.incrementAndGet();
-            return CompletableFuture.failedFuture(new InferenceRejectedException(InferenceRejectedException.Reason.QUEUE_FULL,
-                    "the inference queue is full (" + settings.queueCapacity() + " images); retry shortly"));
+        if (!reservation.take()) {
+            throw new IllegalStateException("this reservation was already used or released");
         }
         long now = System.nanoTime();
         long deadline = now + settings.timeout().toNanos();
@@ -222,7 +279,7 @@ public final class Batcher implements AutoCloseable {
         return accepting;
     }
 
-    /** Images waiting for a forward pass. */
+    /** Images waiting for a forward pass, including those reserved and still being decoded. */
     public int queueDepth() {
         return settings.queueCapacity() - room.availablePermits();
     }
