@@ -18,7 +18,7 @@ class AlexNetServiceApplicationTest {
     @Test
     void startsOnRandomInitAndWarmsUp() {
         try (ConfigurableApplicationContext context = SpringApplication.run(AlexNetServiceApplication.class,
-                "--server.port=0", "--alexnet.weights=")) {
+                "--server.port=0", "--management.server.port=0", "--alexnet.weights=")) {
             InferenceEngine engine = context.getBean(InferenceEngine.class);
             assertThat(engine.source().name()).isEqualTo("random-init");
             assertThat(engine.isWarm()).isTrue();
@@ -30,7 +30,7 @@ class AlexNetServiceApplicationTest {
     void labelsThatDoNotMatchFc8FailStartUp(@TempDir Path dir) throws Exception {
         Path labels = Files.writeString(dir.resolve("labels.txt"), "cat\ndog\n");
         assertThatThrownBy(() -> SpringApplication.run(AlexNetServiceApplication.class,
-                "--server.port=0", "--alexnet.weights=", "--alexnet.labels=" + labels).close())
+                "--server.port=0", "--management.server.port=0", "--alexnet.weights=", "--alexnet.labels=" + labels).close())
                 .rootCause().hasMessageContaining("labels.txt has 2 names").hasMessageContaining("fc8 has 1000 outputs");
     }
 
@@ -43,7 +43,7 @@ class AlexNetServiceApplicationTest {
         }
         Path labels = Files.writeString(dir.resolve("labels.txt"), names);
         try (ConfigurableApplicationContext context = SpringApplication.run(AlexNetServiceApplication.class,
-                "--server.port=0", "--alexnet.weights=" + weights, "--alexnet.labels=" + labels)) {
+                "--server.port=0", "--management.server.port=0", "--alexnet.weights=" + weights, "--alexnet.labels=" + labels)) {
             InferenceEngine engine = context.getBean(InferenceEngine.class);
             assertThat(engine.architecture().classes()).isEqualTo(10);
             assertThat(engine.source().name()).isEqualTo("reduced.npy");
@@ -56,7 +56,7 @@ class AlexNetServiceApplicationTest {
     void badWeightsFileFailsStartUpWithItsName(@TempDir Path dir) throws Exception {
         Path bad = Files.writeString(dir.resolve("bvlc_alexnet.npy"), "<html>404 Not Found</html>");
         assertThatThrownBy(() -> SpringApplication.run(AlexNetServiceApplication.class,
-                "--server.port=0", "--alexnet.weights=" + bad).close())
+                "--server.port=0", "--management.server.port=0", "--alexnet.weights=" + bad).close())
                 .rootCause().hasMessageContaining(bad.toString()).hasMessageContaining("not an NPY file");
     }
 }

@@ -28,6 +28,7 @@ class ClassificationController {
         Labels labels = service.labels();
         int k = parseTopK(topk, labels.size());
         ClassificationService.Outcome outcome = service.run(uploads.read(request));
+        request.setAttribute(MetricsFilter.IMAGES, outcome.images().size());
         List<ApiModels.ImageResult> results = outcome.images().stream()
                 .map(c -> new ApiModels.ImageResult(c.upload().filename(), c.input().width(), c.input().height(),
                         service.top(c.output().probabilities(), k)))
@@ -40,6 +41,7 @@ class ClassificationController {
                                         @RequestParam(name = "normalize", required = false) String normalize) throws IOException {
         boolean l2 = parseBoolean("normalize", normalize);
         ClassificationService.Outcome outcome = service.run(uploads.read(request));
+        request.setAttribute(MetricsFilter.IMAGES, outcome.images().size());
         List<ApiModels.FeatureResult> results = outcome.images().stream()
                 .map(c -> new ApiModels.FeatureResult(c.upload().filename(), c.input().width(), c.input().height(), l2,
                         l2 ? l2Normalize(c.output().features()) : c.output().features()))

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
 import dev.alexnet.service.preprocess.Preprocessor;
 import org.springframework.stereotype.Service;
@@ -19,12 +20,14 @@ class ClassificationService {
     private final Batcher batcher;
     private final InferenceEngine engine;
     private final Labels labels;
+    private final AlexNetMetrics metrics;
 
-    ClassificationService(Preprocessor preprocessor, Batcher batcher, InferenceEngine engine, Labels labels) {
+    ClassificationService(Preprocessor preprocessor, Batcher batcher, InferenceEngine engine, Labels labels, AlexNetMetrics metrics) {
         this.preprocessor = preprocessor;
         this.batcher = batcher;
         this.engine = engine;
         this.labels = labels;
+        this.metrics = metrics;
     }
 
     /** An image's decoded size, and its outputs. */
@@ -44,6 +47,7 @@ class ClassificationService {
         try (Batcher.Reservation reservation = batcher.reserve(uploads.size())) {
             for (Upload upload : uploads) {
                 Preprocessor.Preprocessed p = preprocessor.preprocess(upload.bytes());
+                metrics.preprocessed(p.decodeNanos());
                 decodeNanos += p.decodeNanos();
                 inputs.add(p);
             }

@@ -36,6 +36,7 @@ class ProblemAdvice {
     private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
 
     static ResponseEntity<ProblemDetail> problem(ProblemType type, String detail, HttpServletRequest request) {
+        request.setAttribute(MetricsFilter.PROBLEM, type);
         ProblemDetail body = ProblemDetail.forStatusAndDetail(type.status(), detail);
         body.setType(type.uri());
         body.setTitle(type.title());

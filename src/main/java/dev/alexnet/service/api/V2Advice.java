@@ -42,7 +42,8 @@ class V2Advice {
     }
 
     @ExceptionHandler(InferenceRejectedException.class)
-    ResponseEntity<V2Models.Error> busy(InferenceRejectedException e) {
+    ResponseEntity<V2Models.Error> busy(InferenceRejectedException e, jakarta.servlet.http.HttpServletRequest request) {
+        request.setAttribute(MetricsFilter.PROBLEM, ProblemAdvice.type(e.reason()));
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
                 .contentType(MediaType.APPLICATION_JSON).body(new V2Models.Error(e.getMessage()));
     }

@@ -82,7 +82,7 @@ class V2Controller {
     @PostMapping(path = {"/models/{model}/infer", "/models/{model}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_JSON_VALUE)
     V2Models.InferResponse infer(@PathVariable String model, @PathVariable(required = false) String version,
-                                 @RequestBody V2Models.InferRequest request) {
+                                 @RequestBody V2Models.InferRequest request, jakarta.servlet.http.HttpServletRequest http) {
         checkModel(model, version);
         if (request.inputs() == null || request.inputs().size() != 1) {
             throw new V2Exception("expected exactly one input, 'data'");
@@ -131,6 +131,7 @@ class V2Controller {
             tensors.add(t);
         }
         List<Batcher.ImageOutput> outputs = service.runTensors(tensors);
+        http.setAttribute(MetricsFilter.IMAGES, n);
         List<V2Models.OutputTensor> tensorsOut = new ArrayList<>();
         for (V2Models.RequestedOutput out : wanted) {
             Integer k = classification(out);

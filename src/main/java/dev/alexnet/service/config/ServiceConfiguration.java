@@ -1,10 +1,16 @@
 package dev.alexnet.service.config;
 
+import java.time.Duration;
+
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.Preprocessor;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.ApplicationContext;
@@ -29,22 +35,39 @@ public class ServiceConfiguration {
                 preprocessing.maxConcurrentDecodes());
     }
 
+    @Bean
+    AlexNetMetrics alexNetMetrics(MeterRegistry registry) {
+        return new AlexNetMetrics(registry);
+    }
+
     @Bean(destroyMethod = "close")
-    Batcher batcher(InferenceEngine engine, BatchingProperties batching) {
-        return new Batcher(engine, new Batcher.Settings(batching.maxBatchSize(), batching.maxDelay(),
-                batching.queueCapacity(), batching.timeout()));
+    Batcher batcher(InferenceEngine engine, BatchingProperties batching, AlexNetMetrics metrics,
+                    ApplicationAvailability availability) {
+        Batcher batcher = new Batcher(engine, new Batcher.Settings(batching.maxBatchSize(), batching.maxDelay(),
+                batching.queueCapacity(), batching.timeout()), metrics);
+        metrics.bind(engine, batcher, () -> engine.isWarm() && batcher.isAccepting()
+                && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC);
+        return batcher;
     }
 
     /**
-     * On shutdown (SIGTERM) readiness goes down and new work is refused with 503 before the web
-     * server drains: queued and in-flight requests still complete.
+     * On shutdown (SIGTERM) readiness goes down and new work is refused with 503; for
+     * {@code alexnet.shutdown.drain-delay} the server keeps answering (so that requests already on
+     * their way get a 503 rather than a closed connection) before it stops accepting connections and
+     * waits for queued and in-flight requests to complete.
      */
     @Bean
-    ApplicationListener<ContextClosedEvent> drainOnShutdown(Batcher batcher, ApplicationContext context) {
+    ApplicationListener<ContextClosedEvent> drainOnShutdown(Batcher batcher, ApplicationContext context,
+                                                            @Value("${alexnet.shutdown.drain-delay:1s}") Duration drainDelay) {
         return event -> {
             if (event.getApplicationContext() == context) {
                 AvailabilityChangeEvent.publish(context, ReadinessState.REFUSING_TRAFFIC);
                 batcher.stopAccepting();
+                try {
+                    Thread.sleep(drainDelay.toMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         };
     }

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Dynamic batching in front of the engine: the images of concurrent requests are gathered into
  * one forward pass of up to {@code maxBatchSize} images, or until {@code maxDelay} has passed
- * since the first waiting image. While a pass runs, new images wait and form the next batch.
+ * since the first waiting image. It waits only while more images are on their way (reserved by
+ * requests that are still decoding), so a lone request runs at once. While a pass runs, new
+ * images wait and form the next batch.
  * <p>
  * The queue is bounded in images. A request whose images do not all fit is refused at once
  * ({@link InferenceRejectedException.Reason#QUEUE_FULL}), never blocked; every accepted request
@@ -57,6 +59,21 @@ public final class Batcher implements AutoCloseable {
     private record Item(float[] tensor, long enqueuedNanos, long deadlineNanos, CompletableFuture<ImageOutput> result) {
     }
 
+    /** Observes the batcher, e.g. to record metrics. Called on the batcher's and the callers' threads; must not block. */
+    public interface Listener {
+        /** A forward pass over {@code size} images took {@code inferenceNanos}. */
+        default void batch(int size, long inferenceNanos) {
+        }
+
+        /** An image waited {@code nanos} between submission and the start of its forward pass. */
+        default void queueWait(long nanos) {
+        }
+
+        /** A request was refused or dropped. */
+        default void rejected(InferenceRejectedException.Reason reason) {
+        }
+    }
+
     private final ForwardPass engine;
     private final Settings settings;
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
@@ -68,12 +85,19 @@ public final class Batcher implements AutoCloseable {
     private final AtomicLong rejectedShuttingDown = new AtomicLong();
     private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean accepting = true;
     private volatile boolean stopped;
+    private final Listener listener;
 
     public Batcher(ForwardPass engine, Settings settings) {
+        this(engine, settings, new Listener() { });
+    }
+
+    public Batcher(ForwardPass engine, Settings settings, Listener listener) {
         this.engine = engine;
         this.settings = settings;
+        this.listener = listener;
         this.room = new Semaphore(settings.queueCapacity());
         this.batchSizes = new AtomicLongArray(settings.maxBatchSize() + 1);
         this.thread = new Thread(this::loop, "alexnet-batcher");
@@ -105,6 +129,9 @@ public final class Batcher implements AutoCloseable {
         private synchronized boolean take() {
             boolean was = held;
             held = false;
+            if (was) {
+                pending.addAndGet(-images);
+            }
             return was;
         }
 
@@ -123,13 +150,16 @@ public final class Batcher implements AutoCloseable {
     public Reservation reserve(int images) {
         if (!accepting) {
             rejectedShuttingDown.incrementAndGet();
+            listener.rejected(InferenceRejectedException.Reason.SHUTTING_DOWN);
             throw new InferenceRejectedException(InferenceRejectedException.Reason.SHUTTING_DOWN, "the service is shutting down");
         }
         if (images > settings.queueCapacity() || !room.tryAcquire(images)) {
             rejectedQueueFull.incrementAndGet();
+            listener.rejected(InferenceRejectedException.Reason.QUEUE_FULL);
             throw new InferenceRejectedException(InferenceRejectedException.Reason.QUEUE_FULL,
                     "the inference queue is full (" + settings.queueCapacity() + " images); retry shortly");
         }
+        pending.addAndGet(images);
         return new Reservation(images);
     }
 
@@ -184,6 +214,7 @@ public final class Batcher implements AutoCloseable {
         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof java.util.concurrent.TimeoutException) {
             timedOut.incrementAndGet();
+            listener.rejected(InferenceRejectedException.Reason.TIMEOUT);
             return new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
                     "the request was not classified within " + settings.timeout().toMillis() + " ms");
         }
@@ -202,7 +233,12 @@ public final class Batcher implements AutoCloseable {
                 long gatherUntil = first.enqueuedNanos() + settings.maxDelay().toNanos();
                 while (batch.size() < settings.maxBatchSize()) {
                     long wait = gatherUntil - System.nanoTime();
-                    Item next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                    // Wait for company only when some is on its way: images reserved and still being decoded.
+                    boolean expecting = pending.get() > 0;
+                    Item next = wait > 0 && expecting ? queue.poll(Math.min(wait, 500_000), TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null && expecting && System.nanoTime() < gatherUntil) {
+                        continue;
+                    }
                     if (next == null) {
                         break;
                     }
@@ -234,6 +270,7 @@ public final class Batcher implements AutoCloseable {
             }
             if (now > item.deadlineNanos()) {
                 timedOut.incrementAndGet();
+                listener.rejected(InferenceRejectedException.Reason.TIMEOUT);
                 item.result().completeExceptionally(new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
                         "the request waited longer than its " + settings.timeout().toMillis() + " ms deadline"));
             } else {
@@ -263,6 +300,10 @@ public final class Batcher implements AutoCloseable {
         long inferenceNanos = System.nanoTime() - start;
         batches.incrementAndGet();
         batchSizes.incrementAndGet(n);
+        listener.batch(n, inferenceNanos);
+        for (Item item : live) {
+            listener.queueWait(start - item.enqueuedNanos());
+        }
         for (int i = 0; i < n; i++) {
             Item item = live.get(i);
             item.result().complete(new ImageOutput(result.probabilities(i), result.features(i),

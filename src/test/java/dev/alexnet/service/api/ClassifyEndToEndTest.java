@@ -21,11 +21,14 @@ import tools.jackson.databind.JsonNode;
 
 /** The REST API on a real port, with the full-size random-init model. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "alexnet.weights=", "alexnet.batching.max-delay=20ms"})
+        "alexnet.weights=", "alexnet.batching.max-delay=20ms", "management.server.port=0"})
 class ClassifyEndToEndTest {
 
     @LocalServerPort
     int port;
+
+    @org.springframework.boot.test.web.server.LocalManagementPort
+    int managementPort;
 
     @Autowired
     Batcher batcher;
@@ -231,10 +234,20 @@ class ClassifyEndToEndTest {
 
     @Test
     void kubernetesProbesAndV2Health() {
-        assertThat(http().get("/actuator/health/liveness").status()).isEqualTo(200);
-        Http.Response readiness = http().get("/actuator/health/readiness");
+        Http management = new Http(managementPort);
+        assertThat(management.get("/actuator/health/liveness").status()).isEqualTo(200);
+        Http.Response readiness = management.get("/actuator/health/readiness");
         assertThat(readiness.status()).isEqualTo(200);
         assertThat(readiness.json().get("status").asString()).isEqualTo("UP");
+        assertThat(http().get("/readyz").status()).isEqualTo(200);
+        assertThat(http().get("/livez").status()).isEqualTo(200);
+        // The actuator is on the management port only, with health, info and prometheus alone.
+        assertThat(http().get("/actuator/health").status()).isEqualTo(404);
+        assertThat(management.get("/actuator/prometheus").status()).isEqualTo(200);
+        assertThat(management.get("/actuator/info").status()).isEqualTo(200);
+        for (String hidden : List.of("/actuator/env", "/actuator/beans", "/actuator/metrics", "/actuator/heapdump", "/actuator/threaddump")) {
+            assertThat(management.get(hidden).status()).as(hidden).isEqualTo(404);
+        }
         assertThat(http().get("/v2/health/live").status()).isEqualTo(200);
         assertThat(http().get("/v2/health/ready").status()).isEqualTo(200);
         assertThat(http().get("/v2/models/alexnet/ready").status()).isEqualTo(200);

@@ -24,7 +24,8 @@ class GracefulShutdownTest {
     @Test
     void inFlightRequestsCompleteAndNewWorkIsRefused() throws Exception {
         ConfigurableApplicationContext context = SpringApplication.run(AlexNetServiceApplication.class,
-                "--server.port=0", "--server.address=127.0.0.1", "--alexnet.weights=", "--alexnet.batching.max-batch-size=2");
+                "--server.port=0", "--server.address=127.0.0.1", "--management.server.port=0", "--alexnet.weights=",
+                "--alexnet.batching.max-batch-size=2", "--alexnet.shutdown.drain-delay=2s");
         int port = ((WebServerApplicationContext) context).getWebServer().getPort();
         Batcher batcher = context.getBean(Batcher.class);
         ApplicationAvailability availability = context.getBean(ApplicationAvailability.class);

@@ -66,21 +66,50 @@ class BatcherTest {
 
     @Test
     void concurrentRequestsShareForwardPassesAndGetTheirOwnAnswers() throws Exception {
+        gated.set(true);
         batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ofMillis(50), 256, Duration.ofSeconds(10)));
+        CompletableFuture<List<Batcher.ImageOutput>> holding = batcher.submit(List.of(image(-1)));
+        while (batchSizes.isEmpty()) {
+            Thread.sleep(1);
+        }
+        // While the first pass runs, 20 requests of 2 images queue up: they must go in batches of 8.
         List<CompletableFuture<List<Batcher.ImageOutput>>> futures = new ArrayList<>();
         for (int r = 0; r < 20; r++) {
             futures.add(batcher.submit(List.of(image(r * 10), image(r * 10 + 1))));
         }
+        gate.countDown();
+        assertThat(holding.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(-1f);
         for (int r = 0; r < 20; r++) {
             List<Batcher.ImageOutput> out = futures.get(r).get(10, TimeUnit.SECONDS);
             assertThat(out).hasSize(2);
             assertThat(out.get(0).probabilities()[0]).isEqualTo(r * 10f);
             assertThat(out.get(1).probabilities()[0]).isEqualTo(r * 10 + 1f);
         }
-        assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(40);
-        assertThat(batchSizes).allSatisfy(n -> assertThat(n).isBetween(1, 8));
+        assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(41);
+        assertThat(batchSizes.subList(1, batchSizes.size())).containsExactly(8, 8, 8, 8, 8);
         assertThat(batcher.largestBatch()).isEqualTo(8);
         assertThat(batcher.batches()).isEqualTo(batchSizes.size());
+    }
+
+    @Test
+    void aLoneRequestDoesNotWaitForCompany() throws Exception {
+        batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ofSeconds(2), 16, Duration.ofSeconds(10)));
+        long start = System.nanoTime();
+        batcher.submit(List.of(image(1))).get(10, TimeUnit.SECONDS);
+        assertThat(System.nanoTime() - start).as("a 2 s max delay is not waited out with nobody else coming")
+                .isLessThan(TimeUnit.MILLISECONDS.toNanos(500));
+    }
+
+    @Test
+    void imagesStillBeingDecodedAreWaitedFor() throws Exception {
+        batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ofMillis(300), 16, Duration.ofSeconds(10)));
+        Batcher.Reservation decoding = batcher.reserve(1);
+        CompletableFuture<List<Batcher.ImageOutput>> first = batcher.submit(List.of(image(1)));
+        Thread.sleep(50);
+        CompletableFuture<List<Batcher.ImageOutput>> second = batcher.submit(decoding, List.of(image(2)));
+        first.get(10, TimeUnit.SECONDS);
+        second.get(10, TimeUnit.SECONDS);
+        assertThat(batchSizes).containsExactly(2);
     }
 
     @Test
