@@ -11,6 +11,8 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -20,6 +22,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * request attributes; tags never carry user input.
  */
 @Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
 class MetricsFilter extends OncePerRequestFilter {
 
     static final String IMAGES = "alexnet.images";

@@ -345,6 +345,17 @@ public final class Batcher implements AutoCloseable {
         return 0;
     }
 
+    /** Counts a refusal made on the batcher's behalf before a reservation was attempted. */
+    public void countRefusal(boolean shuttingDown) {
+        if (shuttingDown) {
+            rejectedShuttingDown.incrementAndGet();
+            listener.rejected(InferenceRejectedException.Reason.SHUTTING_DOWN);
+        } else {
+            rejectedQueueFull.incrementAndGet();
+            listener.rejected(InferenceRejectedException.Reason.QUEUE_FULL);
+        }
+    }
+
     public long rejectedQueueFull() {
         return rejectedQueueFull.get();
     }

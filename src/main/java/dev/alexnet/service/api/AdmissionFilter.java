@@ -1,0 +1,64 @@
+package dev.alexnet.service.api;
+
+import java.io.IOException;
+import java.net.URI;
+
+import dev.alexnet.service.engine.Batcher;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Refuses inference requests before their body is read when the queue is already full or the
+ * service is draining: under overload a refusal must cost next to nothing, or refusals eat the
+ * CPU that accepted requests need. The connection is closed so that the unread body need not be
+ * swallowed. Requests that pass are still checked atomically when they reserve their room.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+class AdmissionFilter extends OncePerRequestFilter {
+
+    private final Batcher batcher;
+
+    AdmissionFilter(Batcher batcher) {
+        this.batcher = batcher;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (!"POST".equals(request.getMethod()) || MetricsFilter.endpoint(request.getRequestURI()) == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        ProblemType refusal = !batcher.isAccepting() ? ProblemType.SHUTTING_DOWN
+                : batcher.queueDepth() >= batcher.settings().queueCapacity() ? ProblemType.QUEUE_FULL : null;
+        if (refusal == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        batcher.countRefusal(refusal == ProblemType.SHUTTING_DOWN);
+        request.setAttribute(MetricsFilter.PROBLEM, refusal);
+        boolean v2 = request.getRequestURI().startsWith("/v2/");
+        response.setStatus(503);
+        response.setHeader(HttpHeaders.RETRY_AFTER, refusal == ProblemType.SHUTTING_DOWN ? "5" : "1");
+        response.setHeader(HttpHeaders.CONNECTION, "close");
+        String detail = refusal == ProblemType.SHUTTING_DOWN ? "the service is shutting down"
+                : "the inference queue is full (" + batcher.settings().queueCapacity() + " images); retry shortly";
+        if (v2) {
+            response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+            response.getWriter().write("{\"error\":\"" + detail + "\"}");
+        } else {
+            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+            response.getWriter().write("{\"type\":\"" + refusal.uri() + "\",\"title\":\"" + refusal.title() + "\",\"status\":503,"
+                    + "\"detail\":\"" + detail + "\",\"instance\":\"" + URI.create(request.getRequestURI()).getPath() + "\"}");
+        }
+    }
+}
