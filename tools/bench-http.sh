@@ -2,7 +2,7 @@
 # HTTP load benchmark: starts the packaged service on 127.0.0.1, measures the raw engine with
 # `bench` in the same run, then drives POST /classify with hey (Debian's `hey`) at concurrency
 # 1, 4, 16 and 64, and reports images/s, p50/p95/p99 and HTTP/engine throughput ratios.
-# Finally an overload run offers 4 x the measured capacity (open loop: 64 clients, each at a fixed
+# Finally an overload run offers 4 x the measured capacity (256 clients, each capped at a fixed
 # rate) and checks that every request is answered with 200 or 503. All traffic stays on 127.0.0.1
 # and every run is bounded in time.
 #
@@ -66,11 +66,11 @@ echo "1 client: p99 ${p99_1} ms vs 1.3 x (engine batch-1 ${engine_b1_ms} ms + de
 stop_service
 
 capacity=$(grep -oE "Requests/sec:\s+[0-9.]+" "$work/hey-64.txt" | awk '{print $2}')
-per_client=$(/usr/bin/python3 -c "print(max(1, round(4 * $capacity / 64)))")
+per_client=$(/usr/bin/python3 -c "print(max(1, round(4 * $capacity / 256)))")
 echo
-echo "== overload: 4 x capacity (${capacity} images/s measured at 64 clients) = 64 clients x ${per_client} requests/s, ${seconds}s"
+echo "== overload: 4 x capacity (${capacity} images/s measured at 64 clients) = 256 clients x ${per_client} requests/s, ${seconds}s"
 start_service
-hey -z "${seconds}s" -c 64 -q "$per_client" -m POST -T "$type" -D "$image" "http://127.0.0.1:$port/classify" > "$work/overload.txt"
+hey -z "${seconds}s" -c 256 -q "$per_client" -m POST -T "$type" -D "$image" "http://127.0.0.1:$port/classify" > "$work/overload.txt"
 grep -E "Requests/sec|\[[0-9]+\]|Error distribution|50% in|99% in" "$work/overload.txt" | sed 's/^ */  /'
 if grep -E "^\s+\[[0-9]+\]" "$work/overload.txt" | grep -vqE "\[(200|503)\]"; then
   echo "FAIL: a status other than 200 or 503"; exit 1
