@@ -26,6 +26,8 @@ public class AlexNetServiceApplication {
                     ? java.util.Arrays.copyOfRange(args, 1, args.length) : args;
             SpringApplication.run(AlexNetServiceApplication.class, springArgs);
         } else {
+            // Command-line modes log to stderr: stdout carries their results.
+            System.setProperty("logback.configurationFile", "logback-cli.xml");
             System.exit(Launcher.runCommand(mode, args, System.out, System.err));
         }
     }

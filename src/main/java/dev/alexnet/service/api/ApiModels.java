@@ -15,7 +15,13 @@ final class ApiModels {
     record Prediction(int rank, int index, String label, double probability) {
     }
 
-    record ImageResult(String filename, int width, int height, List<Prediction> predictions) {
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record ImageResult(String filename, int width, int height, List<Prediction> predictions, String preview) {
+    }
+
+    /** What {@code GET /model} reports: the model, how inputs are prepared, and the request limits. */
+    record ModelInfo(String name, String weights, String sha256, boolean randomInit, String labels, int classes,
+                     String preprocessing, String backend, String device, int maxImagesPerRequest) {
     }
 
     /** Where the request's time went, in milliseconds. Queue and inference are the slowest of its images. */

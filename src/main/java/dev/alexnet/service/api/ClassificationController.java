@@ -6,6 +6,7 @@ import java.util.List;
 import dev.alexnet.service.model.Labels;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -22,16 +23,22 @@ class ClassificationController {
         this.uploads = uploads;
     }
 
+    @GetMapping(path = "/model", produces = MediaType.APPLICATION_JSON_VALUE)
+    ApiModels.ModelInfo model() {
+        return service.modelInfo();
+    }
+
     @PostMapping(path = "/classify", produces = MediaType.APPLICATION_JSON_VALUE)
-    ApiModels.ClassifyResponse classify(HttpServletRequest request, @RequestParam(name = "topk", required = false) String topk)
-            throws IOException {
+    ApiModels.ClassifyResponse classify(HttpServletRequest request, @RequestParam(name = "topk", required = false) String topk,
+                                        @RequestParam(name = "preview", required = false) String preview) throws IOException {
         Labels labels = service.labels();
         int k = parseTopK(topk, labels.size());
+        boolean withPreview = parseBoolean("preview", preview);
         ClassificationService.Outcome outcome = service.run(uploads.read(request));
         request.setAttribute(MetricsFilter.IMAGES, outcome.images().size());
         List<ApiModels.ImageResult> results = outcome.images().stream()
                 .map(c -> new ApiModels.ImageResult(c.upload().filename(), c.input().width(), c.input().height(),
-                        service.top(c.output().probabilities(), k)))
+                        service.top(c.output().probabilities(), k), withPreview ? Previews.png(c.input().tensor()) : null))
                 .toList();
         return new ApiModels.ClassifyResponse(service.model(), results, outcome.timings());
     }

@@ -21,8 +21,11 @@ class ClassificationService {
     private final InferenceEngine engine;
     private final Labels labels;
     private final AlexNetMetrics metrics;
+    private final int maxImages;
 
-    ClassificationService(Preprocessor preprocessor, Batcher batcher, InferenceEngine engine, Labels labels, AlexNetMetrics metrics) {
+    ClassificationService(Preprocessor preprocessor, Batcher batcher, InferenceEngine engine, Labels labels, AlexNetMetrics metrics,
+                          dev.alexnet.service.config.LimitsProperties limits) {
+        this.maxImages = limits.maxImagesPerRequest();
         this.preprocessor = preprocessor;
         this.batcher = batcher;
         this.engine = engine;
@@ -104,6 +107,13 @@ class ClassificationService {
     ApiModels.ModelDescription model() {
         return new ApiModels.ModelDescription("alexnet", engine.source().name(), engine.source().sha256(), labels.source(),
                 engine.architecture().classes());
+    }
+
+    ApiModels.ModelInfo modelInfo() {
+        return new ApiModels.ModelInfo("alexnet", engine.source().name(), engine.source().sha256(), engine.source().isRandom(),
+                labels.source(), engine.architecture().classes(),
+                preprocessor.mode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                engine.backend().nativeBuild(), engine.backend().device(), maxImages);
     }
 
     Labels labels() {

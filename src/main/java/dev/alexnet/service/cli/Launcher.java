@@ -15,7 +15,7 @@ public final class Launcher {
 
             modes:
               serve   (default) start the HTTP service; Spring options such as --server.port=8080 follow
-            """ + indent(BenchCommand.USAGE) + """
+            """ + indent(BenchCommand.USAGE) + indent(ClassifyCommand.USAGE) + """
 
               help    print this text
             """;
@@ -24,7 +24,7 @@ public final class Launcher {
     }
 
     /** The mode a command line asks for. */
-    public enum Mode { SERVE, BENCH, HELP }
+    public enum Mode { SERVE, BENCH, CLASSIFY, HELP }
 
     public static Mode mode(String[] args) {
         if (args.length == 0 || args[0].startsWith("--") || args[0].equals("serve")) {
@@ -32,6 +32,7 @@ public final class Launcher {
         }
         return switch (args[0]) {
             case "bench" -> Mode.BENCH;
+            case "classify" -> Mode.CLASSIFY;
             case "help", "-h", "--help" -> Mode.HELP;
             default -> throw new UsageException("unknown mode '" + args[0] + "'");
         };
@@ -43,6 +44,7 @@ public final class Launcher {
         try {
             return switch (mode) {
                 case BENCH -> new BenchCommand(out).run(rest);
+                case CLASSIFY -> new ClassifyCommand(out, err, System.console() != null).run(rest);
                 case HELP -> {
                     out.print(USAGE);
                     yield 0;

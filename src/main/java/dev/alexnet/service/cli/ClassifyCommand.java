@@ -1,0 +1,294 @@
+package dev.alexnet.service.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import dev.alexnet.service.engine.EngineLoader;
+import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.model.ForwardResult;
+import dev.alexnet.service.model.Labels;
+import dev.alexnet.service.preprocess.ImageDecoder;
+import dev.alexnet.service.preprocess.ImageRejectedException;
+import dev.alexnet.service.preprocess.Preprocessor;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@code classify}: classifies files and folders (recursively) with no web server, in batches
+ * through the same engine as the service. A file that cannot be read or decoded is reported on
+ * its own line and never stops the run; the exit status is 1 if any file failed.
+ */
+public final class ClassifyCommand {
+
+    /** Usage text for this mode. */
+    public static final String USAGE = """
+            classify PATH... [--topk 5] [--format jsonl|csv] [--out FILE] [--weights FILE] [--labels FILE]
+                     [--mode center-crop|resize] [--batch 32]
+              Classifies image files and folders (recursively), without a web server. One JSON line
+              (or CSV rows) per file; unreadable files are reported and the exit status is then 1.
+              Without --weights it uses the random-init weights (and says so).""";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean terminal;
+
+    public ClassifyCommand(PrintStream out, PrintStream err, boolean terminal) {
+        this.out = out;
+        this.err = err;
+        this.terminal = terminal;
+    }
+
+    private record Options(List<Path> paths, int topk, String format, Path out, Path weights, Path labels,
+                           Preprocessor.Mode mode, int batch) {
+    }
+
+    private record Prediction(int rank, int index, String label, double probability) {
+    }
+
+    public int run(List<String> args) {
+        Options options = parse(args);
+        List<Path> files = new ArrayList<>();
+        List<String[]> missing = new ArrayList<>();
+        for (Path path : options.paths()) {
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> walk = Files.walk(path)) {
+                    walk.filter(Files::isRegularFile).sorted().forEach(files::add);
+                } catch (IOException e) {
+                    missing.add(new String[] {path.toString(), "cannot list folder: " + e.getMessage()});
+                }
+            } else if (Files.exists(path)) {
+                files.add(path);
+            } else {
+                missing.add(new String[] {path.toString(), "no such file or folder"});
+            }
+        }
+        InferenceEngine engine = EngineLoader.load(options.weights(), 42, null);
+        try (engine; OutputStream sink = options.out() == null ? null : Files.newOutputStream(options.out())) {
+            Labels labels = (options.labels() == null ? Labels.imagenet() : Labels.read(options.labels()))
+                    .requireCount(engine.architecture().classes());
+            PrintStream target = sink == null ? out : new PrintStream(sink, true, StandardCharsets.UTF_8);
+            Writer writer = options.format().equals("csv") ? new CsvWriter(target) : new JsonlWriter(target);
+            writer.header();
+            int failed = 0;
+            for (String[] m : missing) {
+                writer.failure(m[0], m[1]);
+                failed++;
+            }
+            Preprocessor preprocessor = new Preprocessor(new ImageDecoder(40_000_000), options.mode(), 1);
+            Progress progress = new Progress(files.size());
+            for (int from = 0; from < files.size(); from += options.batch()) {
+                List<Path> chunk = files.subList(from, Math.min(files.size(), from + options.batch()));
+                List<Path> good = new ArrayList<>();
+                List<Preprocessor.Preprocessed> inputs = new ArrayList<>();
+                Map<Path, String> errors = new LinkedHashMap<>();
+                for (Path file : chunk) {
+                    try {
+                        inputs.add(preprocessor.preprocess(Files.readAllBytes(file)));
+                        good.add(file);
+                    } catch (ImageRejectedException e) {
+                        errors.put(file, e.getMessage());
+                    } catch (IOException | UncheckedIOException e) {
+                        errors.put(file, "cannot read: " + e.getMessage());
+                    }
+                }
+                ForwardResult result = null;
+                if (!good.isEmpty()) {
+                    float[] batch = new float[good.size() * 3 * 227 * 227];
+                    for (int i = 0; i < good.size(); i++) {
+                        System.arraycopy(inputs.get(i).tensor(), 0, batch, i * 3 * 227 * 227, 3 * 227 * 227);
+                    }
+                    result = engine.infer(batch, good.size());
+                }
+                for (Path file : chunk) {
+                    int i = good.indexOf(file);
+                    if (i < 0) {
+                        writer.failure(file.toString(), errors.get(file));
+                        failed++;
+                    } else {
+                        writer.success(file.toString(), inputs.get(i).width(), inputs.get(i).height(),
+                                top(result.probabilities(i), options.topk(), labels));
+                    }
+                }
+                progress.advance(chunk.size(), failed);
+            }
+            progress.done(failed);
+            target.flush();
+            return failed == 0 ? 0 : 1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Options parse(List<String> args) {
+        List<Path> paths = new ArrayList<>();
+        int topk = 5;
+        String format = "jsonl";
+        Path outFile = null;
+        Path weights = null;
+        Path labels = null;
+        Preprocessor.Mode mode = Preprocessor.Mode.CENTER_CROP;
+        int batch = 32;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            switch (arg) {
+                case "--topk" -> topk = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
+                case "--format" -> {
+                    format = Launcher.value(args, ++i, arg).toLowerCase(Locale.ROOT);
+                    if (!format.equals("jsonl") && !format.equals("csv")) {
+                        throw new UsageException("--format must be jsonl or csv: " + format);
+                    }
+                }
+                case "--out" -> outFile = Path.of(Launcher.value(args, ++i, arg));
+                case "--weights" -> weights = Path.of(Launcher.value(args, ++i, arg));
+                case "--labels" -> labels = Path.of(Launcher.value(args, ++i, arg));
+                case "--mode" -> {
+                    try {
+                        mode = Preprocessor.Mode.parse(Launcher.value(args, ++i, arg));
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException(e.getMessage());
+                    }
+                }
+                case "--batch" -> batch = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
+                default -> {
+                    if (arg.startsWith("--")) {
+                        throw new UsageException("unknown option for classify: " + arg);
+                    }
+                    paths.add(Path.of(arg));
+                }
+            }
+        }
+        if (paths.isEmpty()) {
+            throw new UsageException("classify needs at least one file or folder");
+        }
+        if (weights != null && !Files.isRegularFile(weights)) {
+            throw new UsageException("--weights: no such file " + weights);
+        }
+        return new Options(paths, topk, format, outFile, weights, labels, mode, batch);
+    }
+
+    private static List<Prediction> top(float[] probabilities, int k, Labels labels) {
+        Integer[] order = new Integer[probabilities.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(probabilities[b], probabilities[a]));
+        List<Prediction> result = new ArrayList<>();
+        for (int r = 0; r < Math.min(k, order.length); r++) {
+            result.add(new Prediction(r + 1, order[r], labels.name(order[r]), probabilities[order[r]]));
+        }
+        return result;
+    }
+
+    private interface Writer {
+        void header();
+
+        void success(String file, int width, int height, List<Prediction> predictions);
+
+        void failure(String file, String error);
+    }
+
+    private record JsonlWriter(PrintStream target) implements Writer {
+        @Override
+        public void header() {
+        }
+
+        @Override
+        public void success(String file, int width, int height, List<Prediction> predictions) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("file", file);
+            line.put("ok", true);
+            line.put("width", width);
+            line.put("height", height);
+            line.put("predictions", predictions);
+            target.println(JSON.writeValueAsString(line));
+        }
+
+        @Override
+        public void failure(String file, String error) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("file", file);
+            line.put("ok", false);
+            line.put("error", error);
+            target.println(JSON.writeValueAsString(line));
+        }
+    }
+
+    private record CsvWriter(PrintStream target) implements Writer {
+        @Override
+        public void header() {
+            target.println("file,status,rank,index,label,probability,error");
+        }
+
+        @Override
+        public void success(String file, int width, int height, List<Prediction> predictions) {
+            for (Prediction p : predictions) {
+                target.println(String.join(",", csv(file), "ok", String.valueOf(p.rank()), String.valueOf(p.index()),
+                        csv(p.label()), String.format(Locale.ROOT, "%.6g", p.probability()), ""));
+            }
+        }
+
+        @Override
+        public void failure(String file, String error) {
+            target.println(String.join(",", csv(file), "error", "", "", "", "", csv(error)));
+        }
+
+        private static String csv(String value) {
+            if (value == null) {
+                return "";
+            }
+            boolean quote = value.contains(",") || value.contains("\"") || value.contains("\n") || value.contains("\r");
+            return quote ? "\"" + value.replace("\"", "\"\"") + "\"" : value;
+        }
+    }
+
+    /** A bar with files/s and ETA on a terminal; otherwise a plain line every 5 s and at the end. */
+    private final class Progress {
+        private final int total;
+        private final long start = System.nanoTime();
+        private int done;
+        private long lastLine;
+
+        Progress(int total) {
+            this.total = total;
+        }
+
+        void advance(int n, int failed) {
+            done += n;
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double rate = done / Math.max(seconds, 1e-9);
+            long eta = Math.round((total - done) / Math.max(rate, 1e-9));
+            if (terminal) {
+                int width = 30;
+                int filled = total == 0 ? width : (int) ((long) width * done / total);
+                err.printf(Locale.ROOT, "\r[%s%s] %d/%d files, %.1f files/s, %d failed, ETA %ds ", "#".repeat(filled),
+                        " ".repeat(width - filled), done, total, rate, failed, eta);
+                err.flush();
+            } else if (System.nanoTime() - lastLine > 5_000_000_000L) {
+                lastLine = System.nanoTime();
+                err.printf(Locale.ROOT, "classified %d/%d files, %.1f files/s, %d failed, ETA %ds%n", done, total, rate, failed, eta);
+            }
+        }
+
+        void done(int failed) {
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (terminal) {
+                err.println();
+            }
+            err.printf(Locale.ROOT, "done: %d files in %.1f s (%.1f files/s), %d failed%n", total, seconds,
+                    total / Math.max(seconds, 1e-9), failed);
+        }
+    }
+}
