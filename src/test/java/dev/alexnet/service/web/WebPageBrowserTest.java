@@ -129,6 +129,18 @@ class WebPageBrowserTest {
     }
 
     @Test
+    void theControlsAreReachableByKeyboard() {
+        driver.get("http://127.0.0.1:" + port + "/");
+        List<String> focused = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            new org.openqa.selenium.interactions.Actions(driver).sendKeys(org.openqa.selenium.Keys.TAB).perform();
+            focused.add(String.valueOf(driver.switchTo().activeElement().getDomAttribute("id")));
+        }
+        assertThat(focused).contains("files", "topk");
+        assertThat(driver.findElement(By.id("files")).getDomAttribute("multiple")).isNotNull();
+    }
+
+    @Test
     void aBadFileShowsTheProblemInAnAlert() throws Exception {
         Path file = Files.writeString(dir.resolve("notes.png"), "this is not an image");
         driver.get("http://127.0.0.1:" + port + "/");
