@@ -22,7 +22,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * request attributes; tags never carry user input.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE)
+@Order(Ordered.HIGHEST_PRECEDENCE + 1)
 class MetricsFilter extends OncePerRequestFilter {
 
     static final String IMAGES = "alexnet.images";

@@ -41,6 +41,9 @@ class ProblemAdvice {
         body.setType(type.uri());
         body.setTitle(type.title());
         body.setInstance(URI.create(request.getRequestURI()));
+        if (request.getAttribute(RequestIdFilter.ATTRIBUTE) instanceof String id) {
+            body.setProperty("requestId", id);
+        }
         ResponseEntity.BodyBuilder response = ResponseEntity.status(type.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
         if (type.status().value() == 503) {
             response.header(HttpHeaders.RETRY_AFTER, type == ProblemType.SHUTTING_DOWN ? "5" : "1");

@@ -3,12 +3,14 @@ package dev.alexnet.service.config;
 import java.time.Duration;
 
 import dev.alexnet.service.engine.Batcher;
+import dev.alexnet.service.engine.ForwardPass;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.Preprocessor;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
@@ -40,10 +42,16 @@ public class ServiceConfiguration {
         return new AlexNetMetrics(registry);
     }
 
+    /** What the batcher runs its batches on: the engine (tests put a fault injector here). */
+    @Bean
+    ForwardPass batchForwardPass(InferenceEngine engine) {
+        return engine::infer;
+    }
+
     @Bean(destroyMethod = "close")
-    Batcher batcher(InferenceEngine engine, BatchingProperties batching, AlexNetMetrics metrics,
-                    ApplicationAvailability availability) {
-        Batcher batcher = new Batcher(engine, new Batcher.Settings(batching.maxBatchSize(), batching.maxDelay(),
+    Batcher batcher(@Qualifier("batchForwardPass") ForwardPass forwardPass, InferenceEngine engine,
+                    BatchingProperties batching, AlexNetMetrics metrics, ApplicationAvailability availability) {
+        Batcher batcher = new Batcher(forwardPass, new Batcher.Settings(batching.maxBatchSize(), batching.maxDelay(),
                 batching.queueCapacity(), batching.timeout()), metrics);
         metrics.bind(engine, batcher, () -> engine.isWarm() && batcher.isAccepting()
                 && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC);
