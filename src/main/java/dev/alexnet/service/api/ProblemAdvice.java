@@ -88,6 +88,11 @@ class ProblemAdvice {
 
     @ExceptionHandler(MaxUploadSizeExceededException.class)
     ResponseEntity<ProblemDetail> tooLarge(MaxUploadSizeExceededException e, HttpServletRequest request) {
+        Throwable cause = e.getMostSpecificCause();
+        String what = (cause.getClass().getSimpleName() + " " + cause.getMessage()).toLowerCase();
+        if (what.contains("count")) {
+            return problem(ProblemType.TOO_MANY_IMAGES, "the multipart request has more parts than this server accepts", request);
+        }
         return problem(ProblemType.UPLOAD_TOO_LARGE, "the upload is over the limit"
                 + (e.getMaxUploadSize() > 0 ? " of " + e.getMaxUploadSize() + " bytes" : ""), request);
     }

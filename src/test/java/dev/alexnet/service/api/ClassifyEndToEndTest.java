@@ -182,6 +182,47 @@ class ClassifyEndToEndTest {
     }
 
     @Test
+    void hostileUploadsAreRefusedQuicklyAndTheServiceStaysHealthy() {
+        byte[] png = TestImages.encode(TestImages.quadrants(8, 8), "png");
+        List<Http.Part> thousand = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            thousand.add(Http.Part.image(i + ".png", png));
+        }
+        long start = System.nanoTime();
+        Http.Response parts = http().multipart("/classify", thousand);
+        assertThat(parts.status()).as(parts.text()).isEqualTo(400);
+        assertThat(parts.json().get("type").asString()).isEqualTo("urn:alexnet:problem:too-many-images");
+        assertThat(System.nanoTime() - start).isLessThan(5_000_000_000L);
+
+        // A 60 KB EXIF block full of garbage entries before a valid image: decoded, orientation ignored.
+        byte[] jpeg = TestImages.jpeg(TestImages.quadrants(64, 48), 0.9f, false);
+        java.io.ByteArrayOutputStream hostile = new java.io.ByteArrayOutputStream();
+        hostile.write(0xFF);
+        hostile.write(0xD8);
+        byte[] exif = new byte[60_000];
+        System.arraycopy("Exif\0\0MM\0*\0\0\0\u0008".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, exif, 0, 14);
+        exif[14] = (byte) 0xFF;
+        exif[15] = (byte) 0xFF;
+        java.util.Arrays.fill(exif, 16, exif.length, (byte) 0xA5);
+        hostile.write(0xFF);
+        hostile.write(0xE1);
+        hostile.write((exif.length + 2) >> 8);
+        hostile.write((exif.length + 2) & 0xFF);
+        hostile.writeBytes(exif);
+        hostile.write(jpeg, 2, jpeg.length - 2);
+        Http.Response exifResponse = http().multipart("/classify", List.of(Http.Part.image("exif.jpg", hostile.toByteArray())));
+        assertThat(exifResponse.status()).as(exifResponse.text()).isEqualTo(200);
+        assertThat(exifResponse.json().at("/results/0/width").asInt()).isEqualTo(64);
+
+        assertProblem(http().multipart("/classify", List.of(Http.Part.image("bomb.jpg", TestImages.jpegHeader(60_000, 60_000)))),
+                413, "too-many-pixels");
+        assertProblem(http().multipart("/classify", List.of(Http.Part.image("bomb.gif", TestImages.gifHeader(65_535, 65_535)))),
+                413, "too-many-pixels");
+        assertProblem(http().post("/classify", "application/json", "{\"image\": \"x\"}".getBytes()), 415, "unsupported-media-type");
+        assertThat(http().multipart("/classify", List.of(Http.Part.image("ok.png", png))).status()).isEqualTo(200);
+    }
+
+    @Test
     void thirtyTwoConcurrentClientsGetCorrectAnswersInSharedBatches() throws Exception {
         int clients = 32;
         List<byte[]> images = new ArrayList<>();
