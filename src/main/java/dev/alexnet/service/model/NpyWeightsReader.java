@@ -77,7 +77,9 @@ public final class NpyWeightsReader {
                 root = new ArrayKeepingUnpickler().load(counted);
             } catch (EOFException e) {
                 throw truncated(file, counted, size);
-            } catch (IOException | PickleException | ClassCastException | IllegalStateException e) {
+            } catch (IOException | RuntimeException e) {
+                // Any failure inside the unpickler (a malformed opcode stream can empty its stack,
+                // mistype a value, ...) means the payload is not a weights dict.
                 if (counted.count >= size) {
                     throw truncated(file, counted, size);
                 }
@@ -88,7 +90,13 @@ public final class NpyWeightsReader {
             throw new WeightsFormatException(file, "cannot be read: " + e.getMessage(), e);
         }
         String digest = HexFormat.of().formatHex(sha256.digest());
-        return toWeights(file, root, WeightsSource.file(file.getFileName().toString(), digest));
+        try {
+            return toWeights(file, root, WeightsSource.file(file.getFileName().toString(), digest));
+        } catch (WeightsFormatException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new WeightsFormatException(file, "the pickled payload is not a bvlc weights dict: " + e, e);
+        }
     }
 
     private static WeightsFormatException truncated(Path file, CountingInputStream in, long size) {
