@@ -15,7 +15,8 @@ import dev.alexnet.service.preprocess.Preprocessor;
  * Jazzer targets for the two parsers of untrusted bytes. Only the documented bad-input exceptions
  * may escape; anything else (or an OutOfMemoryError, or a hang) is a finding. Every test run
  * replays the seed corpus in src/test/resources/dev/alexnet/service/fuzz/ParserFuzzTestInputs;
- * to fuzz: JAZZER_FUZZ=1 ./mvnw test -Dtest='ParserFuzzTest#image' (or #weights).
+ * to fuzz: JAZZER_FUZZ=1 ./mvnw test-compile surefire:test@fuzz-tests -Dtest='ParserFuzzTest#image' (or
+ * #weights). They run in a JVM of their own: Jazzer's agent rewrites the classes it loads.
  */
 class ParserFuzzTest {
 
