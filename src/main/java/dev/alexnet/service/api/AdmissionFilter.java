@@ -44,7 +44,9 @@ class AdmissionFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        batcher.countRefusal(refusal == ProblemType.SHUTTING_DOWN);
+        if (refusal == ProblemType.QUEUE_FULL) {
+            batcher.countQueueFullRefusal();
+        }
         request.setAttribute(MetricsFilter.PROBLEM, refusal);
         boolean v2 = request.getRequestURI().startsWith("/v2/");
         response.setStatus(503);

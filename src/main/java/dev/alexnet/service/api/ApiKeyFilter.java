@@ -69,7 +69,6 @@ class ApiKeyFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        request.setAttribute(MetricsFilter.PROBLEM, null);
         response.setStatus(401);
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"alexnet-service\"");
         String detail = presented == null ? "an API key is required: send it in X-API-Key or as Authorization: Bearer"

@@ -9,6 +9,7 @@ import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
+import dev.alexnet.service.model.TopK;
 import dev.alexnet.service.preprocess.Preprocessor;
 import org.springframework.stereotype.Service;
 
@@ -89,17 +90,10 @@ class ClassificationService {
     }
 
     List<ApiModels.Prediction> top(float[] probabilities, int k) {
-        int n = probabilities.length;
-        Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        java.util.Arrays.sort(order, (a, b) -> Float.compare(probabilities[b], probabilities[a]) != 0
-                ? Float.compare(probabilities[b], probabilities[a]) : Integer.compare(a, b));
-        List<ApiModels.Prediction> result = new ArrayList<>(Math.min(k, n));
-        for (int r = 0; r < Math.min(k, n); r++) {
-            int index = order[r];
-            result.add(new ApiModels.Prediction(r + 1, index, labels.name(index), probabilities[index]));
+        int[] top = TopK.indices(probabilities, k);
+        List<ApiModels.Prediction> result = new ArrayList<>(top.length);
+        for (int r = 0; r < top.length; r++) {
+            result.add(new ApiModels.Prediction(r + 1, top[r], labels.name(top[r]), probabilities[top[r]]));
         }
         return result;
     }

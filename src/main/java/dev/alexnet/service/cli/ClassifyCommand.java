@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,9 +15,11 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import dev.alexnet.service.engine.EngineLoader;
+import dev.alexnet.service.engine.ForwardPass;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.model.ForwardResult;
 import dev.alexnet.service.model.Labels;
+import dev.alexnet.service.model.TopK;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.ImageRejectedException;
 import dev.alexnet.service.preprocess.Preprocessor;
@@ -104,14 +105,8 @@ public final class ClassifyCommand {
                         errors.put(file, "cannot read: " + e.getMessage());
                     }
                 }
-                ForwardResult result = null;
-                if (!good.isEmpty()) {
-                    float[] batch = new float[good.size() * 3 * 227 * 227];
-                    for (int i = 0; i < good.size(); i++) {
-                        System.arraycopy(inputs.get(i).tensor(), 0, batch, i * 3 * 227 * 227, 3 * 227 * 227);
-                    }
-                    result = engine.infer(batch, good.size());
-                }
+                ForwardResult result = good.isEmpty() ? null
+                        : engine.infer(ForwardPass.stack(inputs.stream().map(Preprocessor.Preprocessed::tensor).toList()), good.size());
                 for (Path file : chunk) {
                     int i = good.indexOf(file);
                     if (i < 0) {
@@ -180,14 +175,10 @@ public final class ClassifyCommand {
     }
 
     private static List<Prediction> top(float[] probabilities, int k, Labels labels) {
-        Integer[] order = new Integer[probabilities.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(probabilities[b], probabilities[a]));
         List<Prediction> result = new ArrayList<>();
-        for (int r = 0; r < Math.min(k, order.length); r++) {
-            result.add(new Prediction(r + 1, order[r], labels.name(order[r]), probabilities[order[r]]));
+        int rank = 1;
+        for (int index : TopK.indices(probabilities, k)) {
+            result.add(new Prediction(rank++, index, labels.name(index), probabilities[index]));
         }
         return result;
     }

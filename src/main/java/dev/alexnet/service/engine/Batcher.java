@@ -68,10 +68,6 @@ public final class Batcher implements AutoCloseable {
         /** An image waited {@code nanos} between submission and the start of its forward pass. */
         default void queueWait(long nanos) {
         }
-
-        /** A request was refused or dropped. */
-        default void rejected(InferenceRejectedException.Reason reason) {
-        }
     }
 
     private final ForwardPass engine;
@@ -82,8 +78,6 @@ public final class Batcher implements AutoCloseable {
     private final AtomicLongArray batchSizes;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong rejectedQueueFull = new AtomicLong();
-    private final AtomicLong rejectedShuttingDown = new AtomicLong();
-    private final AtomicLong timedOut = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean accepting = true;
@@ -149,13 +143,10 @@ public final class Batcher implements AutoCloseable {
      */
     public Reservation reserve(int images) {
         if (!accepting) {
-            rejectedShuttingDown.incrementAndGet();
-            listener.rejected(InferenceRejectedException.Reason.SHUTTING_DOWN);
             throw new InferenceRejectedException(InferenceRejectedException.Reason.SHUTTING_DOWN, "the service is shutting down");
         }
         if (images > settings.queueCapacity() || !room.tryAcquire(images)) {
             rejectedQueueFull.incrementAndGet();
-            listener.rejected(InferenceRejectedException.Reason.QUEUE_FULL);
             throw new InferenceRejectedException(InferenceRejectedException.Reason.QUEUE_FULL,
                     "the inference queue is full (" + settings.queueCapacity() + " images); retry shortly");
         }
@@ -213,8 +204,6 @@ public final class Batcher implements AutoCloseable {
     private Throwable unwrapTimeout(Throwable e) {
         Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof java.util.concurrent.TimeoutException) {
-            timedOut.incrementAndGet();
-            listener.rejected(InferenceRejectedException.Reason.TIMEOUT);
             return new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
                     "the request was not classified within " + settings.timeout().toMillis() + " ms");
         }
@@ -269,8 +258,6 @@ public final class Batcher implements AutoCloseable {
                 continue;
             }
             if (now > item.deadlineNanos()) {
-                timedOut.incrementAndGet();
-                listener.rejected(InferenceRejectedException.Reason.TIMEOUT);
                 item.result().completeExceptionally(new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
                         "the request waited longer than its " + settings.timeout().toMillis() + " ms deadline"));
             } else {
@@ -281,10 +268,7 @@ public final class Batcher implements AutoCloseable {
             return;
         }
         int n = live.size();
-        float[] input = new float[n * IMAGE_FLOATS];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(live.get(i).tensor(), 0, input, i * IMAGE_FLOATS, IMAGE_FLOATS);
-        }
+        float[] input = ForwardPass.stack(live.stream().map(Item::tensor).toList());
         long start = System.nanoTime();
         ForwardResult result;
         try {
@@ -330,11 +314,6 @@ public final class Batcher implements AutoCloseable {
         return batches.get();
     }
 
-    /** How many forward passes had exactly {@code size} images. */
-    public long batchesOfSize(int size) {
-        return size < 1 || size >= batchSizes.length() ? 0 : batchSizes.get(size);
-    }
-
     /** The largest batch formed so far. */
     public int largestBatch() {
         for (int s = batchSizes.length() - 1; s > 0; s--) {
@@ -345,27 +324,13 @@ public final class Batcher implements AutoCloseable {
         return 0;
     }
 
-    /** Counts a refusal made on the batcher's behalf before a reservation was attempted. */
-    public void countRefusal(boolean shuttingDown) {
-        if (shuttingDown) {
-            rejectedShuttingDown.incrementAndGet();
-            listener.rejected(InferenceRejectedException.Reason.SHUTTING_DOWN);
-        } else {
-            rejectedQueueFull.incrementAndGet();
-            listener.rejected(InferenceRejectedException.Reason.QUEUE_FULL);
-        }
+    /** Counts a queue-full refusal made on the batcher's behalf before a reservation was attempted. */
+    public void countQueueFullRefusal() {
+        rejectedQueueFull.incrementAndGet();
     }
 
     public long rejectedQueueFull() {
         return rejectedQueueFull.get();
-    }
-
-    public long rejectedShuttingDown() {
-        return rejectedShuttingDown.get();
-    }
-
-    public long timedOut() {
-        return timedOut.get();
     }
 
     public long failedBatches() {

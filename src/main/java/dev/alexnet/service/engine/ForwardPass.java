@@ -10,4 +10,14 @@ public interface ForwardPass {
      * @param input row-major [n, 3, 227, 227]
      */
     ForwardResult infer(float[] input, int n);
+
+    /** Lays [3, 227, 227] image tensors one after another: the input of {@link #infer} for a batch. */
+    static float[] stack(java.util.List<float[]> images) {
+        int size = 3 * 227 * 227;
+        float[] input = new float[images.size() * size];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(images.get(i), 0, input, i * size, size);
+        }
+        return input;
+    }
 }

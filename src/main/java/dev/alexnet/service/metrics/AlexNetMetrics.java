@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.InferenceEngine;
-import dev.alexnet.service.engine.InferenceRejectedException;
 import dev.alexnet.service.model.BackendInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -144,7 +143,7 @@ public final class AlexNetMetrics implements Batcher.Listener {
         preprocess.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Counts a request in; the returned handle is closed when it ends. */
+    /** The in-flight request count behind {@code alexnet_inflight_requests}; the request filter moves it. */
     public AtomicInteger inflight() {
         return inflight;
     }
@@ -158,11 +157,5 @@ public final class AlexNetMetrics implements Batcher.Listener {
     @Override
     public void queueWait(long nanos) {
         queueWait.record(nanos, TimeUnit.NANOSECONDS);
-    }
-
-    @Override
-    public void rejected(InferenceRejectedException.Reason reason) {
-        // Queue-full and shutdown refusals are counted by the request filter with the rest; deadline
-        // expiries are counted here, once per image, since they can happen after the response.
     }
 }
