@@ -149,15 +149,7 @@ public final class AlexNet implements AutoCloseable {
     }
 
     private static INDArray dropout(INDArray x, SplittableRandom random) {
-        if (random == null) {
-            return x;
-        }
-        float[] mask = new float[(int) x.length()];
-        float keep = (float) (1.0 / (1.0 - DROPOUT));
-        for (int i = 0; i < mask.length; i++) {
-            mask[i] = random.nextDouble() < DROPOUT ? 0f : keep;
-        }
-        return x.muli(Nd4j.create(mask, x.shape(), 'c'));
+        return random == null ? x : x.muli(Layers.dropoutMask(x.shape(), x.dataType(), random));
     }
 
     @Override

@@ -2,10 +2,12 @@ package dev.alexnet.service.model;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.LocalResponseNormalization;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
@@ -105,13 +107,74 @@ final class Layers {
 
     /** x [n, in] times weights [in, out] plus bias [1, out]. */
     static INDArray dense(INDArray x, INDArray weights, INDArray bias) {
-        INDArray out = Nd4j.create(DataType.FLOAT, x.size(0), weights.size(1));
+        INDArray out = Nd4j.create(x.dataType(), x.size(0), weights.size(1));
         Nd4j.exec(new Mmul(x, weights, out, null));
         return out.addiRowVector(bias);
+    }
+
+    /**
+     * An inverted-dropout mask: each element 0 with probability {@link AlexNet#DROPOUT}, else
+     * 1 / (1 - rate), so that the expected activation is unchanged and inference needs no scaling.
+     */
+    static INDArray dropoutMask(long[] shape, DataType dataType, SplittableRandom random) {
+        float[] mask = new float[Math.toIntExact(AlexNetArchitecture.product(shape))];
+        float keep = (float) (1.0 / (1.0 - AlexNet.DROPOUT));
+        for (int i = 0; i < mask.length; i++) {
+            mask[i] = random.nextDouble() < AlexNet.DROPOUT ? 0f : keep;
+        }
+        return Nd4j.create(mask, shape, 'c').castTo(dataType);
     }
 
     /** Row-wise softmax of [n, classes] logits. */
     static INDArray softmax(INDArray logits) {
         return Nd4j.nn().softmax(logits, 1);
+    }
+
+    /**
+     * conv2d_bp of one group: given its input, kernels, bias and the gradient of its output
+     * (after the ReLU's mask), returns [dInput, dKernels, dBias].
+     */
+    static INDArray[] conv2dBackward(INDArray nhwc, INDArray weights, INDArray bias, INDArray gradOut, Conv2DConfig config) {
+        return Nd4j.exec(customOp("conv2d_bp", new INDArray[] {nhwc, weights, bias, gradOut},
+                new Conv2D(nhwc, weights, bias, config).iArgs(), new double[0]));
+    }
+
+    /**
+     * The gradient of {@link #lrn} with respect to its input. With s_c = k + alpha * sum over the
+     * window of c of x_j^2 and y_c = x_c * s_c^-beta:
+     * dx_j = dy_j * s_j^-beta - 2 alpha beta x_j * sum over the window of j of dy_c x_c s_c^(-beta-1).
+     * Window sums are products with a C x C band matrix. libnd4j's own {@code lrn_bp} disagrees
+     * with finite differences of this forward pass (TrainableAlexNetTest), so it is not used.
+     */
+    static INDArray lrnBackward(INDArray nhwc, INDArray gradOut) {
+        long channels = nhwc.size(3);
+        INDArray x = nhwc.reshape('c', nhwc.length() / channels, channels);
+        INDArray dy = gradOut.dup('c').reshape('c', x.size(0), channels);
+        INDArray band = Nd4j.create(x.dataType(), channels, channels);
+        for (long i = 0; i < channels; i++) {
+            for (long j = Math.max(0, i - LRN_DEPTH_RADIUS); j <= Math.min(channels - 1, i + LRN_DEPTH_RADIUS); j++) {
+                band.putScalar(i, j, 1.0);
+            }
+        }
+        INDArray s = x.mul(x).mmul(band).muli(LRN_ALPHA).addi(LRN_BIAS);
+        INDArray sPowBeta = Transforms.pow(s, -LRN_BETA, true);
+        INDArray inner = dy.mul(x).muli(Transforms.pow(s, -LRN_BETA - 1, true)).mmul(band);
+        INDArray dx = dy.mul(sPowBeta).subi(x.mul(inner).muli(2 * LRN_ALPHA * LRN_BETA));
+        return dx.reshape('c', nhwc.shape());
+    }
+
+    /** maxpool2d_bp with the same window as {@link #maxPool}: routes each gradient to its window's maximum. */
+    static INDArray maxPoolBackward(INDArray nhwc, INDArray gradOut) {
+        return Nd4j.exec(customOp("maxpool2d_bp", new INDArray[] {nhwc, gradOut},
+                new MaxPooling2D(nhwc, POOL).iArgs(), new double[0]))[0];
+    }
+
+    private static DynamicCustomOp customOp(String name, INDArray[] inputs, long[] intArgs, double[] floatArgs) {
+        DynamicCustomOp op = new DynamicCustomOp(name, inputs, new INDArray[0]);
+        op.addIArgument(intArgs);
+        if (floatArgs.length > 0) {
+            op.addTArgument(floatArgs);
+        }
+        return op;
     }
 }

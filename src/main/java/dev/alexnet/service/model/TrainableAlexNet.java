@@ -1,0 +1,316 @@
+package dev.alexnet.service.model;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * AlexNet with mutable parameters and a backward pass, for training. Its forward pass runs the
+ * same {@link Layers} operations in the same order as {@link AlexNet} (a test holds the two to
+ * the same outputs); the backward pass uses libnd4j's {@code conv2d_bp}, {@code lrn_bp} and
+ * {@code maxpool2d_bp} per group, and plain matrix products for the dense layers. The loss is
+ * the mean softmax cross-entropy over the batch. Parameters are named {@code conv2/w/0} (layer,
+ * weights or bias, group) for convolutions and {@code fc6/w} for dense layers. Not thread-safe:
+ * one training thread owns it.
+ */
+public final class TrainableAlexNet implements AutoCloseable {
+
+    private static final String WORKSPACE_ID = "alexnet-train";
+    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.1)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+
+    private static final List<String> CONVS = List.of("conv1", "conv2", "conv3", "conv4", "conv5");
+    private static final List<String> DENSES = List.of("fc6", "fc7", "fc8");
+
+    /** Receives each parameter with its gradient, inside the step: copy or apply, don't keep. */
+    @FunctionalInterface
+    public interface Update {
+        void apply(String name, INDArray parameter, INDArray gradient);
+    }
+
+    /**
+     * What a training step measured.
+     *
+     * @param loss    mean cross-entropy of the batch
+     * @param correct how many argmax predictions matched the labels
+     */
+    public record StepResult(double loss, int correct) {
+    }
+
+    private final AlexNetArchitecture architecture;
+    private final DataType dataType;
+    private final Map<String, INDArray> parameters = new LinkedHashMap<>();
+    private final Map<String, Conv2DConfig> convConfigs = new LinkedHashMap<>();
+
+    /** Copies {@code weights} off-heap in {@code dataType} (FLOAT to train, DOUBLE for gradient checks). */
+    public TrainableAlexNet(AlexNetWeights weights, DataType dataType) {
+        this.architecture = weights.architecture();
+        this.dataType = dataType;
+        int[][] strideAndPad = {{4, 0}, {1, 2}, {1, 1}, {1, 1}, {1, 1}};
+        for (int i = 0; i < CONVS.size(); i++) {
+            String name = CONVS.get(i);
+            LayerWeights layer = weights.layer(name);
+            List<INDArray[]> groups = Layers.splitGroups(layer.weights(), layer.bias(), AlexNetArchitecture.groups(name));
+            for (int g = 0; g < groups.size(); g++) {
+                parameters.put(name + "/w/" + g, cast(groups.get(g)[0]));
+                parameters.put(name + "/b/" + g, cast(groups.get(g)[1]));
+            }
+            convConfigs.put(name, Layers.convConfig((int) layer.weights().shape()[0], strideAndPad[i][0], strideAndPad[i][1]));
+        }
+        for (String name : DENSES) {
+            LayerWeights layer = weights.layer(name);
+            parameters.put(name + "/w", Nd4j.create(layer.weights().data(), layer.weights().shape(), DataType.FLOAT).castTo(dataType));
+            parameters.put(name + "/b", Nd4j.create(layer.bias().data(), new long[] {1, layer.bias().size()}, DataType.FLOAT)
+                    .castTo(dataType));
+        }
+    }
+
+    private INDArray cast(INDArray array) {
+        if (array.dataType() == dataType) {
+            return array;
+        }
+        INDArray cast = array.castTo(dataType);
+        array.close();
+        return cast;
+    }
+
+    public AlexNetArchitecture architecture() {
+        return architecture;
+    }
+
+    /** The live parameters by name, in forward order. */
+    public Map<String, INDArray> parameters() {
+        return Collections.unmodifiableMap(parameters);
+    }
+
+    /** Whether a parameter belongs to a convolution (frozen by {@code --freeze conv}). */
+    public static boolean isConvolution(String parameter) {
+        return parameter.startsWith("conv");
+    }
+
+    /** Whether a parameter is a bias (no weight decay on biases). */
+    public static boolean isBias(String parameter) {
+        return parameter.contains("/b");
+    }
+
+    /**
+     * One forward and backward pass over a labelled batch. With {@code dropout} the pass is a
+     * training pass (inverted dropout on fc6 and fc7); {@code update} then receives every
+     * trainable parameter's gradient, the convolutions' only if {@code trainConvolutions}.
+     *
+     * @param input row-major [n, 3, 227, 227], as {@link AlexNet#forward(float[], int)} takes it
+     */
+    public StepResult step(float[] input, int n, int[] labels, SplittableRandom dropout, boolean trainConvolutions,
+                           Update update) {
+        if (labels.length != n) {
+            throw new IllegalArgumentException(labels.length + " labels for " + n + " images");
+        }
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+            Activations a = forward(input, n, dropout);
+            INDArray prob = Layers.softmax(a.logits);
+            double[] p = prob.castTo(DataType.DOUBLE).data().asDouble();
+            int classes = architecture.classes();
+            double loss = 0;
+            int correct = 0;
+            INDArray dLogits = prob.dup('c');
+            for (int i = 0; i < n; i++) {
+                if (labels[i] < 0 || labels[i] >= classes) {
+                    throw new IllegalArgumentException("label " + labels[i] + " outside 0.." + (classes - 1));
+                }
+                loss -= Math.log(Math.max(p[i * classes + labels[i]], 1e-30));
+                if (argmax(p, i * classes, classes) == labels[i]) {
+                    correct++;
+                }
+                dLogits.putScalar(i, labels[i], dLogits.getDouble(i, labels[i]) - 1.0);
+            }
+            dLogits.divi(n);
+            backward(a, dLogits, trainConvolutions, update);
+            return new StepResult(loss / n, correct);
+        }
+    }
+
+    private static int argmax(double[] values, int from, int count) {
+        int best = 0;
+        for (int j = 1; j < count; j++) {
+            if (values[from + j] > values[from + best]) {
+                best = j;
+            }
+        }
+        return best;
+    }
+
+    /** Class probabilities [n * classes] of an inference pass (no dropout). */
+    public float[] predict(float[] input, int n) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+            return Layers.softmax(forward(input, n, null).logits).castTo(DataType.FLOAT).data().asFloat();
+        }
+    }
+
+    /** The forward activations the backward pass needs, NHWC for the convolutional part. */
+    private static final class Activations {
+        INDArray input;
+        final Map<String, INDArray> convOut = new LinkedHashMap<>();
+        final Map<String, INDArray[]> convGroupInputs = new LinkedHashMap<>();
+        INDArray norm1;
+        INDArray norm2;
+        INDArray flat;
+        final INDArray[] denseOut = new INDArray[2];
+        final INDArray[] masks = new INDArray[2];
+        final INDArray[] denseIn = new INDArray[3];
+        INDArray logits;
+    }
+
+    private Activations forward(float[] input, int n, SplittableRandom dropout) {
+        int side = AlexNetArchitecture.INPUT_SIZE;
+        if (n < 1 || input.length != n * 3 * side * side) {
+            throw new IllegalArgumentException("input holds " + input.length + " values, expected " + n + " x 3 x 227 x 227");
+        }
+        Activations a = new Activations();
+        INDArray nchw = Nd4j.create(input, new long[] {n, 3, side, side}, 'c');
+        a.input = nchw.permute(0, 2, 3, 1).castTo(dataType).dup('c');
+        INDArray x = conv("conv1", a.input, a);
+        a.norm1 = Layers.lrn(x);
+        x = conv("conv2", Layers.maxPool(a.norm1), a);
+        a.norm2 = Layers.lrn(x);
+        x = conv("conv3", Layers.maxPool(a.norm2), a);
+        x = conv("conv4", x, a);
+        x = conv("conv5", x, a);
+        a.flat = Layers.maxPool(x).reshape('c', n, architecture.fc6Inputs());
+        INDArray h = a.flat;
+        for (int i = 0; i < 2; i++) {
+            String layer = DENSES.get(i);
+            a.denseIn[i] = h;
+            a.denseOut[i] = Layers.relu(Layers.dense(h, parameters.get(layer + "/w"), parameters.get(layer + "/b")));
+            a.masks[i] = dropout == null ? null : Layers.dropoutMask(a.denseOut[i].shape(), dataType, dropout);
+            h = a.masks[i] == null ? a.denseOut[i] : a.denseOut[i].mul(a.masks[i]);
+        }
+        a.denseIn[2] = h;
+        a.logits = Layers.dense(h, parameters.get("fc8/w"), parameters.get("fc8/b"));
+        return a;
+    }
+
+    private INDArray conv(String layer, INDArray x, Activations a) {
+        int groups = AlexNetArchitecture.groups(layer);
+        long c = x.size(3) / groups;
+        INDArray[] inputs = new INDArray[groups];
+        INDArray[] outputs = new INDArray[groups];
+        for (int g = 0; g < groups; g++) {
+            inputs[g] = groups == 1 ? x : x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                    NDArrayIndex.interval(g * c, (g + 1) * c)).dup('c');
+            outputs[g] = Layers.conv2d(inputs[g], List.of(parameters.get(layer + "/w/" + g)),
+                    List.of(parameters.get(layer + "/b/" + g)), convConfigs.get(layer));
+        }
+        INDArray out = Layers.relu(groups == 1 ? outputs[0] : Nd4j.concat(3, outputs));
+        a.convGroupInputs.put(layer, inputs);
+        a.convOut.put(layer, out);
+        return out;
+    }
+
+    private void backward(Activations a, INDArray dLogits, boolean trainConvolutions, Update update) {
+        INDArray grad = dense("fc8", a.denseIn[2], dLogits, update);
+        for (int i = 1; i >= 0; i--) {
+            if (a.masks[i] != null) {
+                grad = grad.mul(a.masks[i]);
+            }
+            grad = grad.muli(a.denseOut[i].gt(0).castTo(dataType));
+            grad = dense(DENSES.get(i), a.denseIn[i], grad, update);
+        }
+        if (!trainConvolutions) {
+            return;
+        }
+        INDArray conv5 = a.convOut.get("conv5");
+        grad = Layers.maxPoolBackward(conv5, grad.reshape('c', conv5.size(0), AlexNetArchitecture.POOL5_SIZE,
+                AlexNetArchitecture.POOL5_SIZE, architecture.conv5()));
+        grad = convBackward("conv5", a, grad, update);
+        grad = convBackward("conv4", a, grad, update);
+        grad = convBackward("conv3", a, grad, update);
+        grad = Layers.lrnBackward(a.convOut.get("conv2"), Layers.maxPoolBackward(a.norm2, grad));
+        grad = convBackward("conv2", a, grad, update);
+        grad = Layers.lrnBackward(a.convOut.get("conv1"), Layers.maxPoolBackward(a.norm1, grad));
+        convBackward("conv1", a, grad, update);
+    }
+
+    /** Dense layer backward: reports dW = x^T dz and db, returns dx = dz W^T. */
+    private INDArray dense(String layer, INDArray x, INDArray dz, Update update) {
+        INDArray w = parameters.get(layer + "/w");
+        INDArray dx = dz.mmul(w.transpose());
+        update.apply(layer + "/w", w, x.transpose().mmul(dz));
+        update.apply(layer + "/b", parameters.get(layer + "/b"), dz.sum(true, 0));
+        return dx;
+    }
+
+    /** Convolution + ReLU backward per group; returns the gradient of the layer's input. */
+    private INDArray convBackward(String layer, Activations a, INDArray dOut, Update update) {
+        INDArray dz = dOut.mul(a.convOut.get(layer).gt(0).castTo(dataType));
+        INDArray[] inputs = a.convGroupInputs.get(layer);
+        int groups = inputs.length;
+        long c = dz.size(3) / groups;
+        INDArray[] dInputs = new INDArray[groups];
+        for (int g = 0; g < groups; g++) {
+            INDArray dzGroup = groups == 1 ? dz : dz.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                    NDArrayIndex.interval(g * c, (g + 1) * c)).dup('c');
+            String w = layer + "/w/" + g;
+            String b = layer + "/b/" + g;
+            INDArray[] grads = Layers.conv2dBackward(inputs[g], parameters.get(w), parameters.get(b), dzGroup,
+                    convConfigs.get(layer));
+            dInputs[g] = grads[0];
+            update.apply(w, parameters.get(w), grads[1]);
+            update.apply(b, parameters.get(b), grads[2]);
+        }
+        return groups == 1 ? dInputs[0] : Nd4j.concat(3, dInputs);
+    }
+
+    /** The current parameters in the bvlc layout (groups concatenated along the output axis), on the heap. */
+    public AlexNetWeights toWeights(WeightsSource source) {
+        Map<String, LayerWeights> layers = new LinkedHashMap<>();
+        Map<String, long[][]> shapes = architecture.bvlcShapes();
+        for (String name : AlexNetArchitecture.LAYERS) {
+            long[][] shape = shapes.get(name);
+            INDArray w;
+            INDArray b;
+            if (CONVS.contains(name)) {
+                int groups = AlexNetArchitecture.groups(name);
+                INDArray[] ws = new INDArray[groups];
+                INDArray[] bs = new INDArray[groups];
+                for (int g = 0; g < groups; g++) {
+                    ws[g] = parameters.get(name + "/w/" + g);
+                    bs[g] = parameters.get(name + "/b/" + g);
+                }
+                w = groups == 1 ? ws[0] : Nd4j.concat(3, ws);
+                b = groups == 1 ? bs[0] : Nd4j.concat(0, bs);
+            } else {
+                w = parameters.get(name + "/w");
+                b = parameters.get(name + "/b");
+            }
+            layers.put(name, new LayerWeights(name,
+                    new Tensor(shape[0], w.castTo(DataType.FLOAT).dup('c').data().asFloat()),
+                    new Tensor(shape[1], b.castTo(DataType.FLOAT).dup('c').data().asFloat())));
+        }
+        return new AlexNetWeights(architecture, layers, source);
+    }
+
+    @Override
+    public void close() {
+        parameters.values().forEach(INDArray::close);
+    }
+}
