@@ -15,7 +15,7 @@ public final class Launcher {
 
             modes:
               serve   (default) start the HTTP service; Spring options such as --server.port=8080 follow
-            """ + indent(BenchCommand.USAGE) + indent(ClassifyCommand.USAGE) + indent(HealthCheckCommand.USAGE) + """
+            """ + indent(BenchCommand.USAGE) + indent(ClassifyCommand.USAGE) + indent(TrainCommand.USAGE) + indent(HealthCheckCommand.USAGE) + """
 
               help    print this text
             """;
@@ -24,7 +24,7 @@ public final class Launcher {
     }
 
     /** The mode a command line asks for. */
-    public enum Mode { SERVE, BENCH, CLASSIFY, HEALTHCHECK, HELP }
+    public enum Mode { SERVE, BENCH, CLASSIFY, TRAIN, HEALTHCHECK, HELP }
 
     public static Mode mode(String[] args) {
         if (args.length == 0 || args[0].startsWith("--") || args[0].equals("serve")) {
@@ -33,6 +33,7 @@ public final class Launcher {
         return switch (args[0]) {
             case "bench" -> Mode.BENCH;
             case "classify" -> Mode.CLASSIFY;
+            case "train" -> Mode.TRAIN;
             case "healthcheck" -> Mode.HEALTHCHECK;
             case "help", "-h", "--help" -> Mode.HELP;
             default -> throw new UsageException("unknown mode '" + args[0] + "'");
@@ -46,6 +47,7 @@ public final class Launcher {
             return switch (mode) {
                 case BENCH -> new BenchCommand(out).run(rest);
                 case CLASSIFY -> new ClassifyCommand(out, err, System.console() != null).run(rest);
+                case TRAIN -> new TrainCommand(out, err, System.console() != null).run(rest);
                 case HEALTHCHECK -> new HealthCheckCommand(out).run(rest);
                 case HELP -> {
                     out.print(USAGE);

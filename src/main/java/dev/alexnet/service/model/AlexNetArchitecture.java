@@ -43,6 +43,11 @@ public record AlexNetArchitecture(int conv1, int conv2, int conv3, int conv4, in
         }
     }
 
+    /** The same network with another number of output classes (fc8's width). */
+    public AlexNetArchitecture withClasses(int newClasses) {
+        return new AlexNetArchitecture(conv1, conv2, conv3, conv4, conv5, fc6, fc7, newClasses);
+    }
+
     /** Flattened size of pool5's output, the input width of fc6. */
     public int fc6Inputs() {
         return conv5 * POOL5_SIZE * POOL5_SIZE;

@@ -72,6 +72,31 @@ public final class AlexNetWeights {
         return new AlexNetWeights(architecture, layers, newSource);
     }
 
+    /** The paper's initial standard deviation of weights, used for a new classifier layer. */
+    static final double PAPER_INIT_STD = 0.01;
+
+    /**
+     * Keeps conv1 to fc7 and puts a new fc8 with {@code classes} outputs, initialised as the paper
+     * does: weights N(0, 0.01) from {@code seed}, biases 0. This is how transfer learning starts.
+     */
+    public AlexNetWeights withNewClassifier(int classes, long seed) {
+        AlexNetArchitecture target = architecture.withClasses(classes);
+        long[] shape = target.bvlcShapes().get("fc8")[0];
+        float[] w = new float[Math.toIntExact(AlexNetArchitecture.product(shape))];
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) (gaussian(random) * PAPER_INIT_STD);
+        }
+        Map<String, LayerWeights> replaced = new LinkedHashMap<>(layers);
+        replaced.put("fc8", new LayerWeights("fc8", new Tensor(shape, w), new Tensor(new long[] {classes}, new float[classes])));
+        return new AlexNetWeights(target, replaced, source);
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        double u1 = 1.0 - random.nextDouble();
+        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2 * Math.PI * random.nextDouble());
+    }
+
     /** fc8's weights are scaled down so that random-init logits on 0-255 inputs stay near unit scale. */
     static final double FC8_SCALE = 0.002;
 
@@ -81,6 +106,48 @@ public final class AlexNetWeights {
      * logits would be in the hundreds and every softmax a one-hot vector, which tells nothing.
      */
     public static AlexNetWeights random(AlexNetArchitecture architecture, long seed) {
+        return heNormal(architecture, seed, layer -> layer.equals("fc8") ? FC8_SCALE : 1.0);
+    }
+
+    /**
+     * The paper's initialisation, the starting point for training from scratch: weights
+     * N(0, 0.01); biases 1 in conv2, conv4, conv5, fc6 and fc7 (so that their ReLUs start with
+     * positive inputs), 0 elsewhere. The serving {@link #random} initialisation is not this: it
+     * must keep giving the same numbers.
+     */
+    public static AlexNetWeights forTraining(AlexNetArchitecture architecture, long seed) {
+        SplittableRandom root = new SplittableRandom(seed);
+        Map<String, LayerWeights> layers = new LinkedHashMap<>();
+        for (Map.Entry<String, long[][]> e : architecture.bvlcShapes().entrySet()) {
+            SplittableRandom random = root.split();
+            float[] w = new float[Math.toIntExact(AlexNetArchitecture.product(e.getValue()[0]))];
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) (gaussian(random) * PAPER_INIT_STD);
+            }
+            float[] b = new float[Math.toIntExact(e.getValue()[1][0])];
+            java.util.Arrays.fill(b, PAPER_UNIT_BIAS.contains(e.getKey()) ? 1f : 0f);
+            layers.put(e.getKey(), new LayerWeights(e.getKey(), new Tensor(e.getValue()[0], w), new Tensor(e.getValue()[1], b)));
+        }
+        return new AlexNetWeights(architecture, layers, WeightsSource.random(seed));
+    }
+
+    /** Roughly the standard deviation of mean-subtracted 0-255 pixels. */
+    static final double INPUT_STD = 64;
+
+    /**
+     * He-normal weights scaled for this network's 0-255 inputs: conv1's divided by
+     * {@link #INPUT_STD}, so that every layer starts near unit scale (He's derivation assumes
+     * unit-scale inputs). Narrow networks learn from this where the paper's N(0, 0.01) leaves
+     * their signals vanishing.
+     */
+    public static AlexNetWeights heForTraining(AlexNetArchitecture architecture, long seed) {
+        return heNormal(architecture, seed, layer -> layer.equals("conv1") ? 1 / INPUT_STD : 1.0);
+    }
+
+    private static final java.util.Set<String> PAPER_UNIT_BIAS = java.util.Set.of("conv2", "conv4", "conv5", "fc6", "fc7");
+
+    private static AlexNetWeights heNormal(AlexNetArchitecture architecture, long seed,
+                                           java.util.function.ToDoubleFunction<String> scale) {
         SplittableRandom root = new SplittableRandom(seed);
         Map<String, LayerWeights> layers = new LinkedHashMap<>();
         for (Map.Entry<String, long[][]> e : architecture.bvlcShapes().entrySet()) {
@@ -89,7 +156,7 @@ public final class AlexNetWeights {
             long fanIn = AlexNetArchitecture.product(wShape) / wShape[wShape.length - 1];
             SplittableRandom random = root.split();
             float[] w = new float[Math.toIntExact(AlexNetArchitecture.product(wShape))];
-            double std = Math.sqrt(2.0 / fanIn) * (e.getKey().equals("fc8") ? FC8_SCALE : 1.0);
+            double std = Math.sqrt(2.0 / fanIn) * scale.applyAsDouble(e.getKey());
             for (int i = 0; i < w.length; i += 2) {
                 // Box-Muller: two normals per pair of uniforms, cheaper than Random.nextGaussian's rejection loop.
                 double u1 = 1.0 - random.nextDouble();

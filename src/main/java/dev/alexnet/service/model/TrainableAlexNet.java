@@ -68,21 +68,35 @@ public final class TrainableAlexNet implements AutoCloseable {
         this.dataType = dataType;
         int[][] strideAndPad = {{4, 0}, {1, 2}, {1, 1}, {1, 1}, {1, 1}};
         for (int i = 0; i < CONVS.size(); i++) {
-            String name = CONVS.get(i);
+            int kernel = (int) weights.layer(CONVS.get(i)).weights().shape()[0];
+            convConfigs.put(CONVS.get(i), Layers.convConfig(kernel, strideAndPad[i][0], strideAndPad[i][1]));
+        }
+        parameters.putAll(split(weights));
+    }
+
+    /**
+     * Tensors in the bvlc layout (weights, or anything shaped like them, such as momentum) as
+     * new off-heap arrays named like {@link #parameters()}.
+     */
+    public Map<String, INDArray> split(AlexNetWeights weights) {
+        if (!weights.architecture().equals(architecture)) {
+            throw new IllegalArgumentException("expected " + architecture + ", got " + weights.architecture());
+        }
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (String name : CONVS) {
             LayerWeights layer = weights.layer(name);
             List<INDArray[]> groups = Layers.splitGroups(layer.weights(), layer.bias(), AlexNetArchitecture.groups(name));
             for (int g = 0; g < groups.size(); g++) {
-                parameters.put(name + "/w/" + g, cast(groups.get(g)[0]));
-                parameters.put(name + "/b/" + g, cast(groups.get(g)[1]));
+                arrays.put(name + "/w/" + g, cast(groups.get(g)[0]));
+                arrays.put(name + "/b/" + g, cast(groups.get(g)[1]));
             }
-            convConfigs.put(name, Layers.convConfig((int) layer.weights().shape()[0], strideAndPad[i][0], strideAndPad[i][1]));
         }
         for (String name : DENSES) {
             LayerWeights layer = weights.layer(name);
-            parameters.put(name + "/w", Nd4j.create(layer.weights().data(), layer.weights().shape(), DataType.FLOAT).castTo(dataType));
-            parameters.put(name + "/b", Nd4j.create(layer.bias().data(), new long[] {1, layer.bias().size()}, DataType.FLOAT)
-                    .castTo(dataType));
+            arrays.put(name + "/w", cast(Nd4j.create(layer.weights().data(), layer.weights().shape(), DataType.FLOAT)));
+            arrays.put(name + "/b", cast(Nd4j.create(layer.bias().data(), new long[] {1, layer.bias().size()}, DataType.FLOAT)));
         }
+        return arrays;
     }
 
     private INDArray cast(INDArray array) {
@@ -282,29 +296,37 @@ public final class TrainableAlexNet implements AutoCloseable {
 
     /** The current parameters in the bvlc layout (groups concatenated along the output axis), on the heap. */
     public AlexNetWeights toWeights(WeightsSource source) {
+        return join(parameters, source);
+    }
+
+    /**
+     * Arrays named like {@link #parameters()} in the bvlc layout, on the heap; a missing name
+     * (e.g. momentum of a frozen layer) is zeros.
+     */
+    public AlexNetWeights join(Map<String, INDArray> arrays, WeightsSource source) {
         Map<String, LayerWeights> layers = new LinkedHashMap<>();
         Map<String, long[][]> shapes = architecture.bvlcShapes();
         for (String name : AlexNetArchitecture.LAYERS) {
             long[][] shape = shapes.get(name);
-            INDArray w;
-            INDArray b;
-            if (CONVS.contains(name)) {
-                int groups = AlexNetArchitecture.groups(name);
-                INDArray[] ws = new INDArray[groups];
-                INDArray[] bs = new INDArray[groups];
-                for (int g = 0; g < groups; g++) {
-                    ws[g] = parameters.get(name + "/w/" + g);
-                    bs[g] = parameters.get(name + "/b/" + g);
-                }
-                w = groups == 1 ? ws[0] : Nd4j.concat(3, ws);
-                b = groups == 1 ? bs[0] : Nd4j.concat(0, bs);
-            } else {
-                w = parameters.get(name + "/w");
-                b = parameters.get(name + "/b");
+            boolean conv = CONVS.contains(name);
+            int groups = conv ? AlexNetArchitecture.groups(name) : 1;
+            float[] w = new float[Math.toIntExact(AlexNetArchitecture.product(shape[0]))];
+            float[] b = new float[Math.toIntExact(shape[1][0])];
+            INDArray[] ws = new INDArray[groups];
+            INDArray[] bs = new INDArray[groups];
+            boolean present = true;
+            for (int g = 0; g < groups; g++) {
+                ws[g] = arrays.get(conv ? name + "/w/" + g : name + "/w");
+                bs[g] = arrays.get(conv ? name + "/b/" + g : name + "/b");
+                present &= ws[g] != null && bs[g] != null;
             }
-            layers.put(name, new LayerWeights(name,
-                    new Tensor(shape[0], w.castTo(DataType.FLOAT).dup('c').data().asFloat()),
-                    new Tensor(shape[1], b.castTo(DataType.FLOAT).dup('c').data().asFloat())));
+            if (present) {
+                INDArray wAll = groups == 1 ? ws[0] : Nd4j.concat(3, ws);
+                INDArray bAll = groups == 1 ? bs[0] : Nd4j.concat(0, bs);
+                w = wAll.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                b = bAll.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            }
+            layers.put(name, new LayerWeights(name, new Tensor(shape[0], w), new Tensor(shape[1], b)));
         }
         return new AlexNetWeights(architecture, layers, source);
     }
