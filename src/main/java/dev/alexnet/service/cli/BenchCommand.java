@@ -16,6 +16,9 @@ import dev.alexnet.service.model.AlexNetWeights;
 import dev.alexnet.service.model.BackendInfo;
 import dev.alexnet.service.model.NativeBuild;
 import dev.alexnet.service.model.NpyWeightsReader;
+import dev.alexnet.service.model.TrainableAlexNet;
+import dev.alexnet.service.train.Sgd;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * {@code bench}: times the forward pass at several batch sizes on the real engine, with no web
@@ -26,11 +29,14 @@ public final class BenchCommand {
     /** Usage text for this mode. */
     public static final String USAGE = """
             bench [--batches 1,8,32,64] [--seconds N] [--warmup N] [--weights FILE] [--seed N]
-                  [--cpu-extension auto|generic|onednn-avx2] [--parallel N] [--json]
+                  [--cpu-extension auto|generic|onednn-avx2] [--parallel N] [--train all|fc] [--json]
               Times AlexNet's forward pass per batch size: ms per batch, images/s, GFLOP/s,
               weight load time and process RSS. Without --weights it uses the random-init weights.
               --parallel N runs N passes at once from N threads sharing the network (default 1),
-              to compare with the engine's single inference thread.""";
+              to compare with the engine's single inference thread.
+              --train times training steps instead (forward, backward and the SGD update, dropout on):
+              all layers, or fc6-fc8 only as with train --freeze conv; GFLOP/s counts the forward plus
+              twice the trained layers' FLOPs for the backward.""";
 
     private final PrintStream out;
 
@@ -56,6 +62,7 @@ public final class BenchCommand {
         String extension = null;
         boolean json = false;
         int parallel = 1;
+        String train = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -68,6 +75,12 @@ public final class BenchCommand {
                 case "--cpu-extension" -> extension = Launcher.value(args, ++i, arg);
                 case "--json" -> json = true;
                 case "--parallel" -> parallel = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
+                case "--train" -> {
+                    train = Launcher.value(args, ++i, arg);
+                    if (!train.equals("all") && !train.equals("fc")) {
+                        throw new UsageException("--train takes all or fc: " + train);
+                    }
+                }
                 default -> throw new UsageException("unknown option for bench: " + arg);
             }
         }
@@ -86,6 +99,7 @@ public final class BenchCommand {
         List<Cell> cells = new ArrayList<>();
         try (AlexNet net = new AlexNet(loaded)) {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
+            TrainableAlexNet trainable = train == null ? null : new TrainableAlexNet(loaded, DataType.FLOAT);
             loaded = null;
             if (!json) {
                 out.printf(Locale.ROOT, "weights: %s, loaded in %.2f s%n", net.source().name(), loadSeconds);
@@ -98,7 +112,9 @@ public final class BenchCommand {
                 for (int i = 0; i < input.length; i++) {
                     input[i] = (float) (random.nextDouble() * 255 - 128);
                 }
-                Cell cell = parallel == 1
+                Cell cell = train != null
+                        ? timeTraining(trainable, input, batch, warmup, seconds, gflopPerImage, train.equals("all"))
+                        : parallel == 1
                         ? timeSequential(net, input, batch, warmup, seconds, gflopPerImage)
                         : timeParallel(net, input, batch, warmup, seconds, gflopPerImage, parallel);
                 cells.add(cell);
@@ -106,6 +122,9 @@ public final class BenchCommand {
                     out.printf(Locale.ROOT, "%6d %8d %12.2f %10.2f %9.1f%n", batch, cell.passes(), cell.msPerBatch(),
                             cell.imagesPerSecond(), cell.gflops());
                 }
+            }
+            if (trainable != null) {
+                trainable.close();
             }
             long rss = rssBytes();
             Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(), parallel,
@@ -117,6 +136,32 @@ public final class BenchCommand {
             }
         }
         return 0;
+    }
+
+    /** Training steps with a tiny learning rate (so that the weights stay put), median of the timed steps. */
+    private static Cell timeTraining(TrainableAlexNet net, float[] input, int batch, int warmup, double seconds,
+                                     double gflopPerImage, boolean allLayers) {
+        int[] labels = new int[batch];
+        for (int i = 0; i < batch; i++) {
+            labels[i] = i % net.architecture().classes();
+        }
+        Sgd sgd = new Sgd(1e-9, 0.9, 5e-4);
+        SplittableRandom dropout = new SplittableRandom(1);
+        for (int i = 0; i < warmup; i++) {
+            net.step(input, batch, labels, dropout, allLayers, sgd);
+        }
+        List<Double> times = new ArrayList<>();
+        long deadline = System.nanoTime() + (long) (seconds * 1e9);
+        while (times.size() < 3 || System.nanoTime() < deadline) {
+            long t0 = System.nanoTime();
+            net.step(input, batch, labels, dropout, allLayers, sgd);
+            times.add((System.nanoTime() - t0) / 1e6);
+        }
+        double ms = median(times);
+        AlexNetArchitecture a = net.architecture();
+        double fcGflop = 2.0 * ((long) a.fc6Inputs() * a.fc6() + (long) a.fc6() * a.fc7() + (long) a.fc7() * a.classes()) / 1e9;
+        double perImage = allLayers ? 3 * gflopPerImage : gflopPerImage + 2 * fcGflop;
+        return new Cell(batch, times.size(), ms, batch * 1000.0 / ms, perImage * batch * 1000.0 / ms);
     }
 
     private static Cell timeSequential(AlexNet net, float[] input, int batch, int warmup, double seconds, double gflopPerImage) {

@@ -54,11 +54,12 @@ public final class Sgd implements TrainableAlexNet.Update {
             }
             velocities.put(name, v);
         }
+        // In place (axpy), so that no parameter-sized temporaries pile up in the step's workspace: fc6 alone is 151 MB.
         v.muli(momentum);
         if (weightDecay > 0 && !TrainableAlexNet.isBias(name)) {
-            v.subi(parameter.mul(learningRate * weightDecay));
+            Nd4j.getBlasWrapper().level1().axpy(v.length(), -learningRate * weightDecay, parameter, v);
         }
-        v.subi(gradient.reshape(parameter.shape()).mul(learningRate));
+        Nd4j.getBlasWrapper().level1().axpy(v.length(), -learningRate, gradient.reshape(parameter.shape()), v);
         parameter.addi(v);
     }
 }

@@ -73,7 +73,7 @@ public final class Trainer {
 
     /** Where a run stands; saved with every checkpoint. */
     record State(List<String> arguments, List<String> classes, PcaColor pca, int epochsDone, int batchesDone,
-                 double learningRate, double bestScore, int epochsWithoutImprovement, List<EpochMetrics> history,
+                 double learningRate, double bestScore, double bestLoss, int epochsWithoutImprovement, List<EpochMetrics> history,
                  String status) {
     }
 
@@ -153,7 +153,7 @@ public final class Trainer {
                         state.batchesDone(), state.learningRate());
             } else {
                 state = new State(arguments, train.classes(), pca, 0, 0, options.learningRate(),
-                        -Double.MAX_VALUE, 0, List.of(), "running");
+                        -Double.MAX_VALUE, Double.MAX_VALUE, 0, List.of(), "running");
             }
             Files.writeString(options.out().resolve(LABELS), String.join("\n", train.classes()) + "\n", StandardCharsets.UTF_8);
             return loop(net, sgd, state, train, validation, augmentation, decoder);
@@ -214,6 +214,7 @@ public final class Trainer {
                          Augmentation augmentation, ImageDecoder decoder) throws IOException {
         List<EpochMetrics> history = new ArrayList<>(state.history());
         double best = state.bestScore();
+        double bestLoss = state.bestLoss();
         int waited = state.epochsWithoutImprovement();
         int batchesPerEpoch = (train.samples().size() + options.batch() - 1) / options.batch();
         boolean trainConvolutions = !options.freezeConvolutions();
@@ -238,7 +239,7 @@ public final class Trainer {
                         loader.interrupt();
                         progress.interrupted();
                         save(net, sgd, new State(arguments, train.classes(), augmentation.pca(), epoch - 1, batchIndex,
-                                sgd.learningRate(), best, waited, history, "interrupted"));
+                                sgd.learningRate(), best, bestLoss, waited, history, "interrupted"));
                         log.printf("stopped: checkpoint saved at epoch %d, batch %d of %d; resume with --resume --out %s%n",
                                 epoch, batchIndex, batchesPerEpoch, options.out());
                         return Outcome.INTERRUPTED;
@@ -271,17 +272,20 @@ public final class Trainer {
                     images / seconds, seconds);
             history.add(metrics);
             progress.end(metrics);
-            double score = val != null ? val[1] : -metrics.trainLoss();
-            if (score > best + 1e-9) {
+            // Better top-1, or the same top-1 at a lower loss (so that a perfect top-1 does not stall the schedule).
+            double score = val != null ? val[1] : 0;
+            double loss = val != null ? val[0] : metrics.trainLoss();
+            if (score > best + 1e-9 || (score > best - 1e-9 && loss < bestLoss - 1e-9)) {
                 best = score;
+                bestLoss = loss;
                 waited = 0;
             } else if (++waited >= options.learningRatePatience()) {
                 sgd.learningRate(sgd.learningRate() * options.learningRateFactor());
                 waited = 0;
-                log.printf("%s stopped improving: learning rate now %g%n", val != null ? "validation top-1" : "training loss",
+                log.printf("%s stopped improving: learning rate now %g%n", val != null ? "validation" : "training loss",
                         sgd.learningRate());
             }
-            save(net, sgd, new State(arguments, train.classes(), augmentation.pca(), epoch, 0, sgd.learningRate(), best, waited,
+            save(net, sgd, new State(arguments, train.classes(), augmentation.pca(), epoch, 0, sgd.learningRate(), best, bestLoss, waited,
                     history, epoch == options.epochs() ? "completed" : "running"));
         }
         log.printf("done: %s, %s, %s in %s%n", WEIGHTS, LABELS, REPORT, options.out());
