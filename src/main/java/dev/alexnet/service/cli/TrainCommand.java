@@ -18,8 +18,8 @@ import dev.alexnet.service.train.Trainer;
 
 /**
  * {@code train}: fine-tunes or trains AlexNet on an ImageFolder dataset with the paper's recipe,
- * with no web server. Ctrl-C (SIGINT or SIGTERM) saves a checkpoint before the JVM exits; the
- * exit status is then 130, and {@code --resume --out DIR} carries on where it stopped.
+ * with no web server. Ctrl-C (SIGINT) or SIGTERM saves a checkpoint before the JVM exits (with
+ * the signal's status, 130 or 143), and {@code --resume --out DIR} carries on where it stopped.
  */
 public final class TrainCommand {
 
