@@ -15,6 +15,7 @@ public enum ProblemType {
     CORRUPT_IMAGE("corrupt-image", HttpStatus.UNPROCESSABLE_CONTENT, "Corrupt or truncated image"),
     UNSUPPORTED_FORMAT("unsupported-format", HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported image format"),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported request content type"),
+    UPLOAD_TOO_SLOW("upload-too-slow", HttpStatus.REQUEST_TIMEOUT, "Upload too slow"),
     UPLOAD_TOO_LARGE("upload-too-large", HttpStatus.CONTENT_TOO_LARGE, "Upload too large"),
     TOO_MANY_PIXELS("too-many-pixels", HttpStatus.CONTENT_TOO_LARGE, "Image has too many pixels"),
     NOT_FOUND("not-found", HttpStatus.NOT_FOUND, "Not found"),

@@ -23,10 +23,12 @@ class UploadReader {
 
     private final int maxImages;
     private final long maxBytes;
+    private final long uploadTimeoutNanos;
 
     UploadReader(LimitsProperties limits, @Value("${spring.servlet.multipart.max-file-size:10MB}") DataSize maxFileSize) {
         this.maxImages = limits.maxImagesPerRequest();
         this.maxBytes = maxFileSize.toBytes();
+        this.uploadTimeoutNanos = limits.uploadTimeout().toNanos();
     }
 
     List<Upload> read(HttpServletRequest request) throws IOException {
@@ -58,10 +60,7 @@ class UploadReader {
         if (declared > maxBytes) {
             throw new ApiException(ProblemType.UPLOAD_TOO_LARGE, "the body is " + declared + " bytes; the limit is " + maxBytes);
         }
-        byte[] body;
-        try (InputStream in = request.getInputStream()) {
-            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-        }
+        byte[] body = readBody(request);
         if (body.length > maxBytes) {
             throw new ApiException(ProblemType.UPLOAD_TOO_LARGE, "the body is over the limit of " + maxBytes + " bytes");
         }
@@ -69,6 +68,35 @@ class UploadReader {
             throw new ApiException(ProblemType.EMPTY_IMAGE, "the request body is empty");
         }
         return List.of(new Upload(null, body));
+    }
+
+    /**
+     * Reads the raw body up to the size limit (+1 byte to detect more) within the upload timeout,
+     * checked after every read; a read that stalls is ended by the connector's own timeout.
+     */
+    private byte[] readBody(HttpServletRequest request) throws IOException {
+        long start = System.nanoTime();
+        int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(limit, 1 << 20));
+        byte[] buffer = new byte[64 * 1024];
+        try (InputStream in = request.getInputStream()) {
+            int n;
+            while (out.size() < limit && (n = in.read(buffer, 0, Math.min(buffer.length, limit - out.size()))) != -1) {
+                out.write(buffer, 0, n);
+                if (System.nanoTime() - start > uploadTimeoutNanos) {
+                    throw new ApiException(ProblemType.UPLOAD_TOO_SLOW, "the body did not arrive within "
+                            + uploadTimeoutNanos / 1_000_000 + " ms (" + out.size() + " bytes so far)");
+                }
+            }
+        } catch (IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof java.net.SocketTimeoutException) {
+                    throw new ApiException(ProblemType.UPLOAD_TOO_SLOW, "the body stopped arriving (" + out.size() + " bytes so far)");
+                }
+            }
+            throw e;
+        }
+        return out.toByteArray();
     }
 
     void checkCount(int count) {

@@ -1,0 +1,141 @@
+package dev.alexnet.service.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import dev.alexnet.service.preprocess.TestImages;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * Slow clients cannot hold the server: a body trickled byte by byte gets 408 once the upload
+ * timeout has passed even though every single read succeeds; a body or multipart part that stops
+ * arriving gets 408 when one read times out; a request whose headers stop arriving is closed.
+ * Meanwhile, and after each, a normal request is served. Timeouts shortened for the test.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "alexnet.weights=", "server.tomcat.connection-timeout=1s", "alexnet.upload-timeout=3s"})
+class SlowUploadEndToEndTest {
+
+    @LocalServerPort
+    int port;
+
+    private record Answer(String head, double seconds) {
+    }
+
+    /** Sends {@code head}, then {@code trickle} bytes one at a time every {@code gapMillis} (or until the server answers). */
+    private Answer send(String head, int trickle, long gapMillis) throws Exception {
+        long start = System.nanoTime();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            CompletableFuture<String> response = CompletableFuture.supplyAsync(() -> readAll(in));
+            try {
+                for (int i = 0; i < trickle && !response.isDone(); i++) {
+                    Thread.sleep(gapMillis);
+                    out.write('x');
+                    out.flush();
+                }
+            } catch (SocketException closedByServer) {
+                // the server gave up on us: what matters is what it answered
+            }
+            String text = response.get(30, TimeUnit.SECONDS);
+            return new Answer(text, (System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static String readAll(InputStream in) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        try {
+            int n;
+            while ((n = in.read(buffer)) != -1) {
+                bytes.write(buffer, 0, n);
+                if (bytes.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n{") && bytes.toString(StandardCharsets.ISO_8859_1).endsWith("}")) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            // reset by the server
+        }
+        return bytes.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private void stillServing() {
+        Http.Response ok = new Http(port).post("/classify", "image/png",
+                TestImages.encode(TestImages.quadrants(64, 64), "png"));
+        assertThat(ok.status()).isEqualTo(200);
+    }
+
+    @Test
+    void aBodyTrickledByteByByteIsCutOffAtTheUploadTimeout() throws Exception {
+        Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n", 30, 200);
+        assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("application/problem+json").contains("upload-too-slow")
+                .doesNotContain("Exception");
+        assertThat(answer.seconds()).as("answered after the 3 s upload timeout, not the whole trickle").isBetween(2.9, 8.0);
+        stillServing();
+    }
+
+    @Test
+    void aBodyThatStopsArrivingTimesOut() throws Exception {
+        Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n0123456789", 0, 0);
+        assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("upload-too-slow");
+        assertThat(answer.seconds()).isBetween(0.9, 6.0);
+        stillServing();
+    }
+
+    @Test
+    void aMultipartPartThatStopsArrivingTimesOut() throws Exception {
+        String body = "--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\n0123456789";
+        Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                + "Content-Length: 100000\r\n\r\n" + body, 0, 0);
+        assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("upload-too-slow");
+        assertThat(answer.seconds()).isBetween(0.9, 6.0);
+        stillServing();
+    }
+
+    @Test
+    void headersThatStopArrivingGetTheConnectionClosed() throws Exception {
+        Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\n", 0, 0);
+        assertThat(answer.head()).doesNotStartWith("HTTP/1.1 2").doesNotStartWith("HTTP/1.1 5");
+        assertThat(answer.seconds()).as("closed after the 1 s connection timeout").isBetween(0.9, 6.0);
+        stillServing();
+    }
+
+    @Test
+    void slowClientsDoNotStopOthersBeingServed() throws Exception {
+        List<CompletableFuture<Answer>> slow = List.of(
+                CompletableFuture.supplyAsync(() -> quietly("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n")),
+                CompletableFuture.supplyAsync(() -> quietly("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n")));
+        Thread.sleep(300);
+        long start = System.nanoTime();
+        stillServing();
+        assertThat((System.nanoTime() - start) / 1e9).as("a normal request while two slow ones hang on").isLessThan(2.5);
+        for (CompletableFuture<Answer> f : slow) {
+            assertThat(f.get(30, TimeUnit.SECONDS).head()).startsWith("HTTP/1.1 408");
+        }
+    }
+
+    private Answer quietly(String head) {
+        try {
+            return send(head, 30, 200);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
