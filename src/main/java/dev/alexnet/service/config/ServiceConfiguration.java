@@ -50,7 +50,16 @@ public class ServiceConfiguration {
 
     @Bean(destroyMethod = "close")
     Batcher batcher(@Qualifier("batchForwardPass") ForwardPass forwardPass, InferenceEngine engine,
-                    BatchingProperties batching, AlexNetMetrics metrics, ApplicationAvailability availability) {
+                    BatchingProperties batching, AlexNetMetrics metrics, ApplicationAvailability availability,
+                    @Value("${server.tomcat.threads.max:200}") int requestThreads) {
+        if (requestThreads <= batching.queueCapacity()) {
+            // Requests wait for their batch on a request thread. With fewer threads than queue places the queue
+            // can never fill, so nothing is refused: the excess waits unseen in Tomcat's accept queue instead.
+            org.slf4j.LoggerFactory.getLogger(ServiceConfiguration.class).warn(
+                    "server.tomcat.threads.max ({}) is not above alexnet.batching.queue-capacity ({}): under overload, requests "
+                            + "will wait in Tomcat's accept queue instead of getting 503; raise the threads or lower the capacity",
+                    requestThreads, batching.queueCapacity());
+        }
         Batcher batcher = new Batcher(forwardPass, new Batcher.Settings(batching.maxBatchSize(), batching.maxDelay(),
                 batching.queueCapacity(), batching.timeout()), metrics);
         metrics.bind(engine, batcher, () -> engine.isWarm() && batcher.isAccepting()
