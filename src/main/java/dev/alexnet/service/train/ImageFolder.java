@@ -52,7 +52,7 @@ public record ImageFolder(List<String> classes, List<Sample> samples) {
         return path.getFileName().toString().startsWith(".");
     }
 
-    /** The samples of the given class labels only, for checking that a validation folder matches. */
+    /** The same classes with another list of samples (a subset, after a split or after dropping unreadable files). */
     public ImageFolder withSamples(List<Sample> kept) {
         return new ImageFolder(classes, List.copyOf(kept));
     }

@@ -306,7 +306,7 @@ public final class Trainer {
                     try {
                         DecodedImage image = decoder.decode(Files.readAllBytes(sample.file()));
                         float[] tensor = augmentation.tensor(image,
-                                new SplittableRandom(mix(options.seed(), epoch, sample.file().toString().hashCode())));
+                                new SplittableRandom(mix(options.seed(), epoch, key(sample))));
                         System.arraycopy(tensor, 0, input, filled * size, size);
                         labels[filled++] = sample.label();
                     } catch (IOException | RuntimeException e) {
@@ -391,6 +391,12 @@ public final class Trainer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
+    }
+
+    /** An image's identity for its random draws: its path below the data folder, the same wherever the folder is. */
+    private long key(ImageFolder.Sample sample) {
+        Path file = sample.file();
+        return (file.startsWith(options.data()) ? options.data().relativize(file) : file).toString().hashCode();
     }
 
     /** A seed for one (epoch, item) from the run's seed, so that a resumed run draws the same numbers. */
