@@ -8,7 +8,6 @@ import java.awt.image.ComponentColorModel;
 import java.awt.image.DirectColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -52,7 +51,7 @@ public final class ImageDecoder {
         }
         ImageReader reader = reader(format);
         List<String> warnings = new ArrayList<>();
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+        try (ImageInputStream in = new ByteArrayImageInputStream(data)) {
             reader.setInput(in, true, false);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             int width = reader.getWidth(0);

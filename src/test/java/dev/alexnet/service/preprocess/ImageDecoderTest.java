@@ -65,6 +65,20 @@ class ImageDecoderTest {
         assertQuadrants(alpha, 64, 48, 2);
     }
 
+    /**
+     * Found by fuzzing: 64 bytes of WebP lossless declaring 2880 x 769 that TwelveMonkeys decoded
+     * into garbage for 30 s, reading zero bits past the end one EOFException at a time. Now refused.
+     */
+    @Test
+    void aDecoderReadingFarPastTheEndIsRefusedAsCorrupt() throws Exception {
+        byte[] data = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(ImageDecoderTest.class.getResource(
+                "/dev/alexnet/service/fuzz/ParserFuzzTestInputs/image/hang-webp-lossless-reads-past-end").toURI()));
+        ImageRejectedException refused = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> org.junit.jupiter.api.Assertions.assertThrows(ImageRejectedException.class, () -> decoder.decode(data)));
+        assertThat(refused.reason()).isEqualTo(ImageRejectedException.Reason.CORRUPT);
+        assertThat(refused.getMessage()).contains("past the end");
+    }
+
     @Test
     void cmykJpegBecomesRgb() {
         DecodedImage image = decoder.decode(TestImages.resource("quadrants-cmyk.jpg"));
