@@ -2,13 +2,10 @@ package dev.alexnet.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -37,30 +34,18 @@ class OverloadIT {
 
     private static final int QUEUE_CAPACITY = 256;
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private record Outcome(String status, boolean retryAfter, double millis) {
     }
 
     @Test
     void fourTimesCapacityGetsOnly200sAnd503sWithBoundedLatency() throws Exception {
-        int port = freePort();
-        int management = freePort();
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process server = new ProcessBuilder(List.of(java.toString(), "-jar", "target/alexnet-service.jar",
-                "--server.address=127.0.0.1", "--server.port=" + port, "--management.server.address=127.0.0.1",
-                "--management.server.port=" + management, "--alexnet.batching.queue-capacity=" + QUEUE_CAPACITY))
-                .redirectErrorStream(true).redirectOutput(Path.of("target", "overload.log").toFile()).start();
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ExecutorService closedLoop = Executors.newFixedThreadPool(16);
-        try {
-            awaitReady(client, management, server);
+        try (PackagedJar jar = PackagedJar.start("overload.log", "--alexnet.batching.queue-capacity=" + QUEUE_CAPACITY)) {
+            int management = jar.management;
+            jar.awaitReady(client);
             byte[] jpeg = TestImages.jpeg(TestImages.quadrants(320, 240), 0.9f, false);
-            URI classify = URI.create("http://127.0.0.1:" + port + "/classify");
+            URI classify = jar.api("/classify");
 
             // 1. Capacity: 16 clients back to back for 8 s.
             AtomicInteger served = new AtomicInteger();
@@ -152,32 +137,12 @@ class OverloadIT {
             assertThat(health.statusCode()).as("ready after the overload").isEqualTo(200);
         } finally {
             closedLoop.shutdownNow();
-            server.destroy();
-            if (!server.waitFor(60, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
         }
     }
 
     private static HttpRequest request(URI uri, byte[] jpeg) {
         return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Content-Type", "image/jpeg")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(jpeg)).build();
-    }
-
-    private static void awaitReady(HttpClient client, int management, Process server) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-        while (System.nanoTime() < deadline && server.isAlive()) {
-            try {
-                if (client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/actuator/health/readiness")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(300);
-        }
-        throw new AssertionError("the jar did not become ready; see target/overload.log");
     }
 
     private static final Pattern SAMPLE = Pattern.compile("^([a-z_]+)(\\{[^}]*\\})? ([-0-9.eE+]+)$", Pattern.MULTILINE);

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -34,34 +31,14 @@ import org.junit.jupiter.api.Test;
  */
 class ShutdownUnderLoadIT {
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     @Test
     void sigtermDrainsWithoutLosingAcceptedRequests() throws Exception {
-        int port = freePort();
-        int management = freePort();
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process server = new ProcessBuilder(List.of(java.toString(), "-jar", "target/alexnet-service.jar",
-                "--server.address=127.0.0.1", "--server.port=" + port, "--management.server.address=127.0.0.1",
-                "--management.server.port=" + management, "--alexnet.shutdown.drain-delay=2s"))
-                .redirectErrorStream(true).redirectOutput(Path.of("target", "shutdown-under-load.log").toFile()).start();
+        PackagedJar jar = PackagedJar.start("shutdown-under-load.log", "--alexnet.shutdown.drain-delay=2s");
+        Process server = jar.process;
+        int port = jar.port;
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            boolean ready = false;
-            while (!ready && System.nanoTime() < deadline && server.isAlive()) {
-                try {
-                    ready = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/actuator/health/readiness")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-                } catch (IOException e) {
-                    Thread.sleep(300);
-                }
-            }
-            assertThat(ready).as("the jar became ready").isTrue();
+        try (jar) {
+            jar.awaitReady(client);
 
             byte[] jpeg = TestImages.jpeg(TestImages.quadrants(320, 240), 0.9f, false);
             Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
@@ -109,10 +86,6 @@ class ShutdownUnderLoadIT {
                     exitSeconds, server.exitValue(), outcomes);
             assertThat(outcomes.keySet()).as("every accepted request got 200 or 503").allMatch(k -> k.equals("200") || k.equals("503") || k.equals("refused"));
             assertThat(outcomes.get("200")).as("requests served before and during the drain").isNotNull();
-        } finally {
-            if (server.isAlive()) {
-                server.destroyForcibly();
-            }
         }
     }
 }

@@ -100,10 +100,8 @@ class ProblemAdvice {
     @ExceptionHandler(MultipartException.class)
     ResponseEntity<ProblemDetail> multipart(MultipartException e, HttpServletRequest request) {
         String message = String.valueOf(e.getMostSpecificCause().getMessage());
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.SocketTimeoutException) {
-                return problem(ProblemType.UPLOAD_TOO_SLOW, "the multipart body stopped arriving", request);
-            }
+        if (UploadReader.isReadTimeout(e)) {
+            return problem(ProblemType.UPLOAD_TOO_SLOW, "the multipart body stopped arriving", request);
         }
         if (message.toLowerCase().contains("size") && message.toLowerCase().contains("exceed")) {
             return problem(ProblemType.UPLOAD_TOO_LARGE, "the upload is over the size limit", request);

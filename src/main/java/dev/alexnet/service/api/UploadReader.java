@@ -89,14 +89,22 @@ class UploadReader {
                 }
             }
         } catch (IOException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof java.net.SocketTimeoutException) {
-                    throw new ApiException(ProblemType.UPLOAD_TOO_SLOW, "the body stopped arriving (" + out.size() + " bytes so far)");
-                }
+            if (isReadTimeout(e)) {
+                throw new ApiException(ProblemType.UPLOAD_TOO_SLOW, "the body stopped arriving (" + out.size() + " bytes so far)");
             }
             throw e;
         }
         return out.toByteArray();
+    }
+
+    /** Whether a failure reading the request came from a read that timed out (the client stopped sending). */
+    static boolean isReadTimeout(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     void checkCount(int count) {

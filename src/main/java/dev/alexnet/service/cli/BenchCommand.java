@@ -147,16 +147,7 @@ public final class BenchCommand {
         }
         Sgd sgd = new Sgd(1e-9, 0.9, 5e-4);
         SplittableRandom dropout = new SplittableRandom(1);
-        for (int i = 0; i < warmup; i++) {
-            net.step(input, batch, labels, dropout, allLayers, sgd);
-        }
-        List<Double> times = new ArrayList<>();
-        long deadline = System.nanoTime() + (long) (seconds * 1e9);
-        while (times.size() < 3 || System.nanoTime() < deadline) {
-            long t0 = System.nanoTime();
-            net.step(input, batch, labels, dropout, allLayers, sgd);
-            times.add((System.nanoTime() - t0) / 1e6);
-        }
+        List<Double> times = timedPasses(() -> net.step(input, batch, labels, dropout, allLayers, sgd), warmup, seconds);
         double ms = median(times);
         AlexNetArchitecture a = net.architecture();
         double fcGflop = 2.0 * ((long) a.fc6Inputs() * a.fc6() + (long) a.fc6() * a.fc7() + (long) a.fc7() * a.classes()) / 1e9;
@@ -165,18 +156,24 @@ public final class BenchCommand {
     }
 
     private static Cell timeSequential(AlexNet net, float[] input, int batch, int warmup, double seconds, double gflopPerImage) {
+        List<Double> times = timedPasses(() -> net.forward(input, batch), warmup, seconds);
+        double ms = median(times);
+        return new Cell(batch, times.size(), ms, batch * 1000.0 / ms, gflopPerImage * batch * 1000.0 / ms);
+    }
+
+    /** Runs {@code warmup} untimed passes, then timed ones for {@code seconds} (at least 3); the ms of each. */
+    private static List<Double> timedPasses(Runnable pass, int warmup, double seconds) {
         for (int i = 0; i < warmup; i++) {
-            net.forward(input, batch);
+            pass.run();
         }
         List<Double> times = new ArrayList<>();
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         while (times.size() < 3 || System.nanoTime() < deadline) {
             long t0 = System.nanoTime();
-            net.forward(input, batch);
+            pass.run();
             times.add((System.nanoTime() - t0) / 1e6);
         }
-        double ms = median(times);
-        return new Cell(batch, times.size(), ms, batch * 1000.0 / ms, gflopPerImage * batch * 1000.0 / ms);
+        return times;
     }
 
     /**

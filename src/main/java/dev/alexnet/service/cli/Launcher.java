@@ -86,14 +86,34 @@ public final class Launcher {
     }
 
     static double positiveDouble(String value, String flag) {
+        double d = parseDouble(value, flag);
+        if (!(d > 0) || Double.isInfinite(d)) {
+            throw new UsageException(flag + " must be a positive number: " + value);
+        }
+        return d;
+    }
+
+    static double nonNegativeDouble(String value, String flag) {
+        double d = parseDouble(value, flag);
+        if (!(d >= 0) || Double.isInfinite(d)) {
+            throw new UsageException(flag + " must be a non-negative number: " + value);
+        }
+        return d;
+    }
+
+    private static double parseDouble(String value, String flag) {
         try {
-            double d = Double.parseDouble(value);
-            if (!(d > 0) || Double.isInfinite(d)) {
-                throw new UsageException(flag + " must be a positive number: " + value);
-            }
-            return d;
+            return Double.parseDouble(value);
         } catch (NumberFormatException e) {
             throw new UsageException(flag + " must be a number: " + value);
+        }
+    }
+
+    static long parseLong(String value, String flag) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new UsageException(flag + " must be an integer: " + value);
         }
     }
 

@@ -155,21 +155,21 @@ public final class TrainCommand {
                 case "--batch" -> batch = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
                 case "--lr" -> lr = Launcher.positiveDouble(Launcher.value(args, ++i, arg), arg);
                 case "--momentum" -> momentum = fraction(Launcher.value(args, ++i, arg), arg);
-                case "--weight-decay" -> weightDecay = nonNegative(Launcher.value(args, ++i, arg), arg);
+                case "--weight-decay" -> weightDecay = Launcher.nonNegativeDouble(Launcher.value(args, ++i, arg), arg);
                 case "--lr-patience" -> patience = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
                 case "--lr-factor" -> factor = fraction(Launcher.value(args, ++i, arg), arg);
                 case "--no-random-crops" -> crops = false;
                 case "--no-flips" -> flips = false;
                 case "--no-pca" -> pca = false;
                 case "--pca-sigma" -> sigma = Launcher.positiveDouble(Launcher.value(args, ++i, arg), arg);
-                case "--seed" -> seed = parseLong(Launcher.value(args, ++i, arg), arg);
+                case "--seed" -> seed = Launcher.parseLong(Launcher.value(args, ++i, arg), arg);
                 case "--widths" -> widths = widths(Launcher.value(args, ++i, arg));
                 case "--init" -> he = switch (Launcher.value(args, ++i, arg).toLowerCase(Locale.ROOT)) {
                     case "he" -> true;
                     case "paper" -> false;
                     default -> throw new UsageException("--init takes paper or he: " + args.get(i));
                 };
-                case "--max-pixels" -> maxPixels = parseLong(Launcher.value(args, ++i, arg), arg);
+                case "--max-pixels" -> maxPixels = Launcher.parseLong(Launcher.value(args, ++i, arg), arg);
                 default -> throw new UsageException("unknown option for train: " + arg);
             }
         }
@@ -206,30 +206,10 @@ public final class TrainCommand {
     }
 
     private static double fraction(String value, String flag) {
-        double d = nonNegative(value, flag);
+        double d = Launcher.nonNegativeDouble(value, flag);
         if (d >= 1) {
             throw new UsageException(flag + " must be below 1: " + value);
         }
         return d;
-    }
-
-    private static double nonNegative(String value, String flag) {
-        try {
-            double d = Double.parseDouble(value);
-            if (!(d >= 0) || Double.isInfinite(d)) {
-                throw new UsageException(flag + " must be a non-negative number: " + value);
-            }
-            return d;
-        } catch (NumberFormatException e) {
-            throw new UsageException(flag + " must be a number: " + value);
-        }
-    }
-
-    private static long parseLong(String value, String flag) {
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new UsageException(flag + " must be an integer: " + value);
-        }
     }
 }

@@ -6,11 +6,6 @@ import java.util.SplittableRandom;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
@@ -29,14 +24,6 @@ public final class AlexNet implements AutoCloseable {
     public static final double DROPOUT = 0.5;
 
     private static final String WORKSPACE_ID = "alexnet-forward";
-    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-            .initialSize(0)
-            .policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .overallocationLimit(0.1)
-            .policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyReset(ResetPolicy.BLOCK_LEFT)
-            .policySpill(SpillPolicy.REALLOCATE)
-            .build();
 
     private final AlexNetArchitecture architecture;
     private final WeightsSource source;
@@ -115,7 +102,7 @@ public final class AlexNet implements AutoCloseable {
         if (n < 1 || input.length != n * 3 * side * side) {
             throw new IllegalArgumentException("input holds " + input.length + " values, expected " + n + " x 3 x 227 x 227");
         }
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(Layers.PASS_WORKSPACE, WORKSPACE_ID)) {
             INDArray nchw = Nd4j.create(input, new long[] {n, 3, side, side}, 'c');
             INDArray x = nchw.permute(0, 2, 3, 1).dup('c');
             x = traced(trace, "conv1", conv("conv1", x));

@@ -6,6 +6,11 @@ import java.util.SplittableRandom;
 
 import org.nd4j.enums.WeightsFormat;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
@@ -38,6 +43,19 @@ final class Layers {
     private static final Pooling2DConfig POOL = Pooling2DConfig.builder()
             .kH(3).kW(3).sH(2).sW(2).pH(0).pW(0).dH(1).dW(1)
             .type(Pooling2D.Pooling2DType.MAX).paddingMode(PaddingMode.VALID).isNHWC(true).build();
+
+    /**
+     * The workspace a pass allocates its activations in: sized by the first pass, reused by the
+     * next ones, reallocated when a larger batch needs more.
+     */
+    static final WorkspaceConfiguration PASS_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.1)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
 
     private Layers() {
     }

@@ -8,11 +8,6 @@ import java.util.SplittableRandom;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,14 +25,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class TrainableAlexNet implements AutoCloseable {
 
     private static final String WORKSPACE_ID = "alexnet-train";
-    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-            .initialSize(0)
-            .policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .overallocationLimit(0.1)
-            .policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyReset(ResetPolicy.BLOCK_LEFT)
-            .policySpill(SpillPolicy.REALLOCATE)
-            .build();
 
     private static final List<String> CONVS = List.of("conv1", "conv2", "conv3", "conv4", "conv5");
     private static final List<String> DENSES = List.of("fc6", "fc7", "fc8");
@@ -139,7 +126,7 @@ public final class TrainableAlexNet implements AutoCloseable {
         if (labels.length != n) {
             throw new IllegalArgumentException(labels.length + " labels for " + n + " images");
         }
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(Layers.PASS_WORKSPACE, WORKSPACE_ID)) {
             Activations a = forward(input, n, dropout);
             INDArray prob = Layers.softmax(a.logits);
             double[] p = prob.castTo(DataType.DOUBLE).data().asDouble();
@@ -175,7 +162,7 @@ public final class TrainableAlexNet implements AutoCloseable {
 
     /** Class probabilities [n * classes] of an inference pass (no dropout). */
     public float[] predict(float[] input, int n) {
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(Layers.PASS_WORKSPACE, WORKSPACE_ID)) {
             return Layers.softmax(forward(input, n, null).logits).castTo(DataType.FLOAT).data().asFloat();
         }
     }

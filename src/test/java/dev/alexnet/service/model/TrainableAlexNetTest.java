@@ -28,15 +28,6 @@ class TrainableAlexNetTest {
         NativeBuild.select(null);
     }
 
-    static float[] randomInput(int n, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        float[] input = new float[n * 3 * 227 * 227];
-        for (int i = 0; i < input.length; i++) {
-            input[i] = (float) (random.nextDouble() * 255 - 120);
-        }
-        return input;
-    }
-
     private static Map<String, double[]> gradients(TrainableAlexNet net, float[] input, long dropoutSeed) {
         Map<String, double[]> grads = new HashMap<>();
         net.step(input, N, LABELS, new SplittableRandom(dropoutSeed), true,
@@ -51,7 +42,7 @@ class TrainableAlexNetTest {
     @Test
     void forwardPassIsTheServingNetworks() {
         AlexNetWeights weights = AlexNetWeights.random(REDUCED, 11);
-        float[] input = randomInput(N, 5);
+        float[] input = AlexNetFullSizeTest.randomInput(N, 5);
         try (AlexNet serving = new AlexNet(weights); TrainableAlexNet training = new TrainableAlexNet(weights, DataType.FLOAT)) {
             Assertions2.assertClose(serving.forward(input, N).probabilities(), training.predict(input, N), 1e-5, "probabilities");
         }
@@ -60,7 +51,7 @@ class TrainableAlexNetTest {
     @Test
     void backwardPassMatchesFiniteDifferencesOnEveryParameter() {
         AlexNetWeights weights = AlexNetWeights.random(REDUCED, 3);
-        float[] input = randomInput(N, 4);
+        float[] input = AlexNetFullSizeTest.randomInput(N, 4);
         long dropoutSeed = 99;
         try (TrainableAlexNet net = new TrainableAlexNet(weights, DataType.DOUBLE)) {
             Map<String, double[]> analytic = gradients(net, input, dropoutSeed);
@@ -117,7 +108,7 @@ class TrainableAlexNetTest {
     @Test
     void float32GradientsAgreeWithFloat64() {
         AlexNetWeights weights = AlexNetWeights.random(REDUCED, 8);
-        float[] input = randomInput(N, 9);
+        float[] input = AlexNetFullSizeTest.randomInput(N, 9);
         Map<String, double[]> single;
         Map<String, double[]> dbl;
         try (TrainableAlexNet net = new TrainableAlexNet(weights, DataType.FLOAT)) {
@@ -140,7 +131,7 @@ class TrainableAlexNetTest {
     @Test
     void dropoutIsActiveInTrainingAndTheIdentityAtInference() {
         AlexNetWeights weights = AlexNetWeights.random(REDUCED, 2);
-        float[] input = randomInput(1, 6);
+        float[] input = AlexNetFullSizeTest.randomInput(1, 6);
         try (AlexNet net = new AlexNet(weights)) {
             Map<String, float[]> inference = trace(net, input, null);
             Map<String, float[]> again = trace(net, input, null);

@@ -1,0 +1,83 @@
+package dev.alexnet.service;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * target/alexnet-service.jar started as its own process on free loopback ports (API and
+ * management), its output in target/LOG; closing it sends SIGTERM, then SIGKILL after 60 s.
+ */
+final class PackagedJar implements AutoCloseable {
+
+    final int port;
+    final int management;
+    final Process process;
+    private final Path log;
+
+    private PackagedJar(int port, int management, Process process, Path log) {
+        this.port = port;
+        this.management = management;
+        this.process = process;
+        this.log = log;
+    }
+
+    static PackagedJar start(String logName, String... extraArguments) throws IOException {
+        int port = freePort();
+        int management = freePort();
+        Path log = Path.of("target", logName);
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", "target/alexnet-service.jar", "--server.address=127.0.0.1", "--server.port=" + port,
+                "--management.server.address=127.0.0.1", "--management.server.port=" + management));
+        command.addAll(List.of(extraArguments));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new PackagedJar(port, management, process, log);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    URI api(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    URI managementUri(String path) {
+        return URI.create("http://127.0.0.1:" + management + path);
+    }
+
+    /** Waits up to 90 s for readiness on the management port; fails if the jar exits or never gets there. */
+    void awaitReady(HttpClient client) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            try {
+                if (client.send(HttpRequest.newBuilder(managementUri("/actuator/health/readiness")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(300);
+        }
+        throw new AssertionError("the jar did not become ready; see " + log);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
