@@ -71,7 +71,7 @@ public final class BenchCommand {
                 case "--seconds" -> seconds = Launcher.positiveDouble(Launcher.value(args, ++i, arg), arg);
                 case "--warmup" -> warmup = Launcher.nonNegativeInt(Launcher.value(args, ++i, arg), arg);
                 case "--weights" -> weights = Path.of(Launcher.value(args, ++i, arg));
-                case "--seed" -> seed = Long.parseLong(Launcher.value(args, ++i, arg));
+                case "--seed" -> seed = Launcher.parseLong(Launcher.value(args, ++i, arg), arg);
                 case "--cpu-extension" -> extension = Launcher.value(args, ++i, arg);
                 case "--json" -> json = true;
                 case "--parallel" -> parallel = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);

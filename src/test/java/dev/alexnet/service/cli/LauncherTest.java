@@ -41,6 +41,7 @@ class LauncherTest {
         assertThat(run("bench", "--frobnicate")).isEqualTo(2);
         assertThat(run("bench", "--seconds")).isEqualTo(2);
         assertThat(run("bench", "--seconds", "abc")).isEqualTo(2);
+        assertThat(run("bench", "--seed", "abc")).isEqualTo(2);
         assertThat(run("bench", "--weights", "/nonexistent/file.npy")).isEqualTo(2);
         assertThat(out.size()).isZero();
     }
