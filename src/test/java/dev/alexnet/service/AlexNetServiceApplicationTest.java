@@ -22,7 +22,10 @@ class AlexNetServiceApplicationTest {
             InferenceEngine engine = context.getBean(InferenceEngine.class);
             assertThat(engine.source().name()).isEqualTo("random-init");
             assertThat(engine.isWarm()).isTrue();
-            assertThat(engine.passes()).isEqualTo(1);
+            // Three passes at batch 1 and three at the largest batch (32): the fastest of each give the pass times.
+            assertThat(engine.passes()).isEqualTo(6);
+            assertThat(engine.images()).isEqualTo(3 + 3 * 32);
+            assertThat(engine.passTimes().nanos(32)).isGreaterThan(engine.passTimes().nanos(1));
         }
     }
 

@@ -16,14 +16,18 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Refuses inference requests before their body is read when the queue is already full or the
- * service is draining: under overload a refusal must cost next to nothing, or refusals eat the
- * CPU that accepted requests need. The connection is closed so that the unread body need not be
- * swallowed. Requests that pass are still checked atomically when they reserve their room.
+ * Refuses inference requests before their body is read when the queue is already full (in images
+ * or in time) or the service is draining: under overload a refusal must cost next to nothing, or
+ * refusals eat the CPU that accepted requests need. A small refused body is read and dropped and
+ * the connection kept (a new connection per refusal costs both sides more than reading 1 MB); with
+ * a larger or chunked body the connection is closed instead. Requests that pass are still checked atomically when they reserve their room.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 class AdmissionFilter extends OncePerRequestFilter {
+
+    /** Refused bodies up to this size are read and dropped, keeping the connection: cheaper than a new one. */
+    private static final long KEEP_ALIVE_BODY_BYTES = 1 << 20;
 
     private final Batcher batcher;
 
@@ -39,7 +43,7 @@ class AdmissionFilter extends OncePerRequestFilter {
             return;
         }
         ProblemType refusal = !batcher.isAccepting() ? ProblemType.SHUTTING_DOWN
-                : batcher.queueDepth() >= batcher.settings().queueCapacity() ? ProblemType.QUEUE_FULL : null;
+                : !batcher.hasRoom() ? ProblemType.QUEUE_FULL : null;
         if (refusal == null) {
             chain.doFilter(request, response);
             return;
@@ -51,9 +55,12 @@ class AdmissionFilter extends OncePerRequestFilter {
         boolean v2 = request.getRequestURI().startsWith("/v2/");
         response.setStatus(503);
         response.setHeader(HttpHeaders.RETRY_AFTER, refusal == ProblemType.SHUTTING_DOWN ? "5" : "1");
-        response.setHeader(HttpHeaders.CONNECTION, "close");
+        long length = request.getContentLengthLong();
+        if (length < 0 || length > KEEP_ALIVE_BODY_BYTES) {
+            response.setHeader(HttpHeaders.CONNECTION, "close");
+        }
         String detail = refusal == ProblemType.SHUTTING_DOWN ? "the service is shutting down"
-                : "the inference queue is full (" + batcher.settings().queueCapacity() + " images); retry shortly";
+                : "the inference queue is full; retry shortly";
         if (v2) {
             response.setContentType(MediaType.APPLICATION_JSON_VALUE);
             response.getWriter().write("{\"error\":\"" + detail + "\"}");

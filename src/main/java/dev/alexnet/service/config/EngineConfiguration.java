@@ -10,9 +10,9 @@ import org.springframework.context.annotation.Configuration;
 public class EngineConfiguration {
 
     @Bean(destroyMethod = "close")
-    InferenceEngine inferenceEngine(ModelProperties model, BackendProperties backend) {
+    InferenceEngine inferenceEngine(ModelProperties model, BackendProperties backend, BatchingProperties batching) {
         InferenceEngine engine = EngineLoader.load(model.weights(), model.randomSeed(), backend.cpuExtension());
-        engine.warmUp();
+        engine.warmUp(batching.maxBatchSize());
         return engine;
     }
 }

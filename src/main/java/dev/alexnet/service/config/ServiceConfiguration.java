@@ -5,6 +5,7 @@ import java.time.Duration;
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.ForwardPass;
 import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.engine.PassTimes;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
 import dev.alexnet.service.preprocess.ImageDecoder;
@@ -24,6 +25,12 @@ import org.springframework.context.event.ContextClosedEvent;
 /** Labels, preprocessing and the batcher, and the order in which they stop. */
 @Configuration(proxyBeanMethods = false)
 public class ServiceConfiguration {
+
+    private static final Duration MIN_DEFAULT_QUEUE_WAIT = Duration.ofSeconds(1);
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
 
     @Bean
     Labels labels(ModelProperties model, InferenceEngine engine) {
@@ -60,8 +67,20 @@ public class ServiceConfiguration {
                             + "will wait in Tomcat's accept queue instead of getting 503; raise the threads or lower the capacity",
                     requestThreads, batching.queueCapacity());
         }
+        PassTimes times = engine.passTimes();
+        // By default, a full queue's passes on an idle machine; never below the floor, which leaves time to decode an
+        // upload even on a busy machine with a small queue.
+        Duration maxQueueWait = batching.maxQueueWait() != null ? batching.maxQueueWait()
+                : max(Duration.ofNanos(times.drainNanos(batching.queueCapacity(), batching.maxBatchSize())), MIN_DEFAULT_QUEUE_WAIT);
+        org.slf4j.LoggerFactory.getLogger(ServiceConfiguration.class).info(
+                "Inference queue: at most {} images and {} of work ({}); a pass takes {} ms at batch 1 and {} ms at batch {} here",
+                batching.queueCapacity(),
+                maxQueueWait.isZero() ? "no time bound" : String.format(java.util.Locale.ROOT, "%.2f s", maxQueueWait.toNanos() / 1e9),
+                batching.maxQueueWait() != null ? "alexnet.batching.max-queue-wait"
+                        : "a full queue's passes at the speed measured at start, at least " + MIN_DEFAULT_QUEUE_WAIT.toMillis() + " ms",
+                times.nanos(1) / 1_000_000, times.nanos(batching.maxBatchSize()) / 1_000_000, batching.maxBatchSize());
         Batcher batcher = new Batcher(forwardPass, new Batcher.Settings(batching.maxBatchSize(), batching.maxDelay(),
-                batching.queueCapacity(), batching.timeout()), metrics);
+                batching.queueCapacity(), batching.timeout(), maxQueueWait, times), metrics);
         metrics.bind(engine, batcher, () -> engine.isWarm() && batcher.isAccepting()
                 && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC);
         return batcher;

@@ -21,7 +21,11 @@ import org.slf4j.LoggerFactory;
  * requests that are still decoding), so a lone request runs at once. While a pass runs, new
  * images wait and form the next batch.
  * <p>
- * The queue is bounded in images. A request whose images do not all fit is refused at once
+ * The queue is bounded in images, and in time: by {@code maxQueueWait} of work, estimated as the
+ * passes it needs (at the warm-up's {@link PassTimes}) times the slowdown observed while serving
+ * (the wall time between the ends of consecutive passes while work was waiting, against the
+ * warm-up's time for such a pass; so that decoding and any contention for the CPU count too). A request that
+ * does not fit is refused at once
  * ({@link InferenceRejectedException.Reason#QUEUE_FULL}), never blocked; every accepted request
  * completes exactly once: with results, with a deadline error, or with the pass's failure, which
  * fails only that batch. Plain Java, no HTTP.
@@ -36,15 +40,24 @@ public final class Batcher implements AutoCloseable {
      * @param maxDelay      how long the first waiting image may wait for company
      * @param queueCapacity images that may wait at once
      * @param timeout       a request's deadline, from submission
+     * @param maxQueueWait  the most work the queue may hold, as time at the current speed; zero for no bound but
+     *                      the image count
+     * @param passTimes     pass times on an idle machine, the unit of that estimate; null for no time bound
      */
-    public record Settings(int maxBatchSize, Duration maxDelay, int queueCapacity, Duration timeout) {
+    public record Settings(int maxBatchSize, Duration maxDelay, int queueCapacity, Duration timeout, Duration maxQueueWait,
+                           PassTimes passTimes) {
         public Settings {
             if (maxBatchSize < 1 || queueCapacity < 1) {
                 throw new IllegalArgumentException("max batch size and queue capacity must be at least 1");
             }
-            if (maxDelay.isNegative() || timeout.isNegative() || timeout.isZero()) {
+            if (maxDelay.isNegative() || timeout.isNegative() || timeout.isZero() || maxQueueWait.isNegative()) {
                 throw new IllegalArgumentException("delays must not be negative, and the timeout must be positive");
             }
+        }
+
+        /** Bounded by the image count only. */
+        public Settings(int maxBatchSize, Duration maxDelay, int queueCapacity, Duration timeout) {
+            this(maxBatchSize, maxDelay, queueCapacity, timeout, Duration.ZERO, null);
         }
     }
 
@@ -56,7 +69,7 @@ public final class Batcher implements AutoCloseable {
     public record ImageOutput(float[] probabilities, float[] features, long queueNanos, long inferenceNanos, int batchSize) {
     }
 
-    private record Item(float[] tensor, long enqueuedNanos, long deadlineNanos, CompletableFuture<ImageOutput> result) {
+    private record Item(float[] tensor, long reservedNanos, long enqueuedNanos, long deadlineNanos, CompletableFuture<ImageOutput> result) {
     }
 
     /** Observes the batcher, e.g. to record metrics. Called on the batcher's and the callers' threads; must not block. */
@@ -80,6 +93,22 @@ public final class Batcher implements AutoCloseable {
     private final AtomicLong rejectedQueueFull = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    /**
+     * Observed wall time of passes while work was waiting, against {@link PassTimes} for the same
+     * sizes: the last pass's ratio, or recent passes' if higher, so that a slowdown counts at once
+     * and a recovery only as it lasts.
+     */
+    private volatile double slowdown = 1;
+    private double busyNanos;
+    private double expectedNanos;
+    /** Each pass's weight in {@link #slowdown} against the passes before it. */
+    private static final double DECAY = 0.8;
+    /** When the last pass ended, if work was waiting then (so the next pass follows without idling); else 0. */
+    private long busySinceNanos;
+    /** Images in the forward pass under way, and when it started. */
+    private volatile int running;
+    private volatile long runningSinceNanos;
+    private final Object admission = new Object();
     private volatile boolean accepting = true;
     private volatile boolean stopped;
     private final Listener listener;
@@ -110,6 +139,7 @@ public final class Batcher implements AutoCloseable {
      */
     public final class Reservation implements AutoCloseable {
         private final int images;
+        private final long reservedNanos = System.nanoTime();
         private boolean held = true;
 
         private Reservation(int images) {
@@ -145,10 +175,19 @@ public final class Batcher implements AutoCloseable {
         if (!accepting) {
             throw new InferenceRejectedException(InferenceRejectedException.Reason.SHUTTING_DOWN, "the service is shutting down");
         }
-        if (images > settings.queueCapacity() || !room.tryAcquire(images)) {
-            rejectedQueueFull.incrementAndGet();
-            throw new InferenceRejectedException(InferenceRejectedException.Reason.QUEUE_FULL,
-                    "the inference queue is full (" + settings.queueCapacity() + " images); retry shortly");
+        // One admission at a time: concurrent requests must not all pass the time bound on the same estimate.
+        synchronized (admission) {
+            if (overTimeBound(images)) {
+                rejectedQueueFull.incrementAndGet();
+                throw new InferenceRejectedException(InferenceRejectedException.Reason.QUEUE_FULL, String.format(java.util.Locale.ROOT,
+                        "the inference queue holds %.1f s of work (limit %.1f s); retry shortly",
+                        estimatedWaitNanos(0) / 1e9, settings.maxQueueWait().toNanos() / 1e9));
+            }
+            if (images > settings.queueCapacity() || !room.tryAcquire(images)) {
+                rejectedQueueFull.incrementAndGet();
+                throw new InferenceRejectedException(InferenceRejectedException.Reason.QUEUE_FULL,
+                        "the inference queue is full (" + settings.queueCapacity() + " images); retry shortly");
+            }
         }
         pending.addAndGet(images);
         return new Reservation(images);
@@ -172,6 +211,44 @@ public final class Batcher implements AutoCloseable {
         return submit(reservation, tensors);
     }
 
+    /**
+     * Whether {@code images} more would take the queue past its time bound. An empty queue always
+     * takes a request, however slow the engine has become.
+     */
+    private boolean overTimeBound(int images) {
+        return timeBounded() && queueDepth() > 0 && estimatedWaitNanos(images) > settings.maxQueueWait().toNanos();
+    }
+
+    private boolean timeBounded() {
+        return settings.passTimes() != null && !settings.maxQueueWait().isZero();
+    }
+
+    /**
+     * How long {@code more} images would take to be answered behind the queued ones and the pass
+     * under way, at the recent speed; 0 without pass times.
+     */
+    public long estimatedWaitNanos(int more) {
+        PassTimes times = settings.passTimes();
+        if (times == null) {
+            return 0;
+        }
+        int underWay = running;
+        double factor = slowdown;
+        long passes = times.drainNanos(queueDepth() + more, settings.maxBatchSize());
+        if (underWay > 0) {
+            // A pass already running slower than expected raises the estimate before it ends.
+            long since = runningSinceNanos;
+            factor = Math.max(factor, (double) (System.nanoTime() - since) / Math.max(1, times.nanos(underWay)));
+            passes += times.nanos(underWay);
+        }
+        return (long) (factor * passes);
+    }
+
+    /** Whether a request for one image would be taken now: accepting, with room in images and in time. */
+    public boolean hasRoom() {
+        return accepting && queueDepth() < settings.queueCapacity() && !overTimeBound(1);
+    }
+
     /** Queues images whose room was reserved; the reservation is consumed. */
     public CompletableFuture<List<ImageOutput>> submit(Reservation reservation, List<float[]> tensors) {
         if (tensors.size() != reservation.images()) {
@@ -191,7 +268,7 @@ public final class Batcher implements AutoCloseable {
         long deadline = now + settings.timeout().toNanos();
         List<CompletableFuture<ImageOutput>> futures = new ArrayList<>(tensors.size());
         for (float[] t : tensors) {
-            Item item = new Item(t, now, deadline, new CompletableFuture<>());
+            Item item = new Item(t, reservation.reservedNanos, now, deadline, new CompletableFuture<>());
             futures.add(item.result());
             queue.add(item);
         }
@@ -233,6 +310,8 @@ public final class Batcher implements AutoCloseable {
                     }
                     batch.add(next);
                 }
+                runningSinceNanos = System.nanoTime();
+                running = batch.size();
                 room.release(batch.size());
                 run(batch);
             } catch (InterruptedException e) {
@@ -245,6 +324,7 @@ public final class Batcher implements AutoCloseable {
                     item.result().completeExceptionally(e);
                 }
             } finally {
+                running = 0;
                 batch.clear();
             }
         }
@@ -260,6 +340,10 @@ public final class Batcher implements AutoCloseable {
             if (now > item.deadlineNanos()) {
                 item.result().completeExceptionally(new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
                         "the request waited longer than its " + settings.timeout().toMillis() + " ms deadline"));
+            } else if (timeBounded() && now - item.reservedNanos() > settings.maxQueueWait().toNanos()) {
+                item.result().completeExceptionally(new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
+                        "the request waited " + (now - item.reservedNanos()) / 1_000_000 + " ms for its forward pass, past the queue's "
+                                + settings.maxQueueWait().toMillis() + " ms bound (the server slowed down after taking it); retry shortly"));
             } else {
                 live.add(item);
             }
@@ -274,14 +358,25 @@ public final class Batcher implements AutoCloseable {
         try {
             result = engine.infer(input, n);
         } catch (RuntimeException e) {
+            running = 0;
             failedBatches.incrementAndGet();
+            busySinceNanos = 0;
             log.error("Forward pass over a batch of {} failed; failing those {} images only", n, n, e);
             for (Item item : live) {
                 item.result().completeExceptionally(e);
             }
             return;
         }
-        long inferenceNanos = System.nanoTime() - start;
+        long end = System.nanoTime();
+        running = 0;
+        long inferenceNanos = end - start;
+        if (busySinceNanos != 0 && settings.passTimes() != null) {
+            double expected = Math.max(1, settings.passTimes().nanos(n));
+            busyNanos = DECAY * busyNanos + (end - busySinceNanos);
+            expectedNanos = DECAY * expectedNanos + expected;
+            slowdown = Math.max(1, Math.max(busyNanos / expectedNanos, (end - busySinceNanos) / expected));
+        }
+        busySinceNanos = queueDepth() > 0 ? end : 0;
         batches.incrementAndGet();
         batchSizes.incrementAndGet(n);
         listener.batch(n, inferenceNanos);

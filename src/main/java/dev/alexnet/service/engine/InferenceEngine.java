@@ -30,6 +30,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong images = new AtomicLong();
     private volatile boolean warm;
+    private volatile PassTimes passTimes;
 
     public InferenceEngine(AlexNet network, BackendInfo backend, double loadSeconds) {
         this.network = network;
@@ -80,8 +81,35 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
     /** One forward pass on a blank image, so that the first request does not pay for oneDNN's JIT. */
     public void warmUp() {
-        infer(new float[3 * AlexNetArchitecture.INPUT_SIZE * AlexNetArchitecture.INPUT_SIZE], 1);
+        warmUp(1);
+    }
+
+    /**
+     * Forward passes on blank images at batch 1 and at {@code batchSize}, so that neither the first
+     * request nor the first full batch pays for oneDNN's kernel JIT and the workspace's growth; the
+     * fastest of three passes at each size gives {@link #passTimes()}.
+     */
+    public void warmUp(int batchSize) {
+        int image = 3 * AlexNetArchitecture.INPUT_SIZE * AlexNetArchitecture.INPUT_SIZE;
+        long one = fastest(new float[image], 1);
+        passTimes = batchSize > 1 ? PassTimes.fit(one, batchSize, fastest(new float[batchSize * image], batchSize))
+                : PassTimes.fit(one, 1, one);
         warm = true;
+    }
+
+    private long fastest(float[] input, int n) {
+        long best = Long.MAX_VALUE;
+        for (int pass = 0; pass < 3; pass++) {
+            long start = System.nanoTime();
+            infer(input, n);
+            best = Math.min(best, System.nanoTime() - start);
+        }
+        return best;
+    }
+
+    /** Pass times on this machine as measured at warm-up; null before it. */
+    public PassTimes passTimes() {
+        return passTimes;
     }
 
     /** Whether {@link #warmUp()} has completed. */

@@ -21,7 +21,8 @@ import org.bytedeco.javacpp.Pointer;
  * input). Prometheus names: {@code alexnet_requests_total}, {@code alexnet_images_total},
  * {@code alexnet_request_duration_seconds}, {@code alexnet_queue_wait_seconds},
  * {@code alexnet_preprocess_seconds}, {@code alexnet_inference_seconds}, {@code alexnet_batch_size},
- * {@code alexnet_queue_depth}, {@code alexnet_queue_capacity}, {@code alexnet_inflight_requests},
+ * {@code alexnet_queue_depth}, {@code alexnet_queue_capacity}, {@code alexnet_queue_work_seconds},
+ * {@code alexnet_queue_work_limit_seconds}, {@code alexnet_inflight_requests},
  * {@code alexnet_rejected_total}, {@code alexnet_model_info}, {@code alexnet_model_load_seconds},
  * {@code alexnet_native_memory_bytes}, {@code alexnet_ready}.
  */
@@ -115,6 +116,10 @@ public final class AlexNetMetrics implements Batcher.Listener {
                 .description("Images waiting for a forward pass, including those being decoded").register(registry);
         Gauge.builder("alexnet.queue.capacity", batcher, b -> b.settings().queueCapacity())
                 .description("Images that may wait").register(registry);
+        Gauge.builder("alexnet.queue.work", batcher, b -> b.estimatedWaitNanos(0) / 1e9).baseUnit("seconds")
+                .description("The queue's work at the engine's recent speed: how long a new image would wait").register(registry);
+        Gauge.builder("alexnet.queue.work.limit", batcher, b -> b.settings().maxQueueWait().toNanos() / 1e9).baseUnit("seconds")
+                .description("The most work the queue takes before refusing (0: no time bound)").register(registry);
         Gauge.builder("alexnet.ready", () -> ready.getAsBoolean() ? 1 : 0)
                 .description("1 when the service is ready for traffic").register(registry);
     }

@@ -102,7 +102,7 @@ class BatcherTest {
 
     @Test
     void imagesStillBeingDecodedAreWaitedFor() throws Exception {
-        batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ofMillis(300), 16, Duration.ofSeconds(10)));
+        batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ofSeconds(2), 16, Duration.ofSeconds(10)));
         Batcher.Reservation decoding = batcher.reserve(1);
         CompletableFuture<List<Batcher.ImageOutput>> first = batcher.submit(List.of(image(1)));
         Thread.sleep(50);
@@ -186,6 +186,88 @@ class BatcherTest {
         batcher.close();
         assertThat(first.get(1, TimeUnit.SECONDS)).hasSize(1);
         assertThat(queued.get(1, TimeUnit.SECONDS)).extracting(o -> o.probabilities()[0]).containsExactly(2f, 3f);
+    }
+
+    @Test
+    void aQueueBoundedInTimeRefusesWorkThatAStalledPassCouldNotFinishInTime() throws Exception {
+        gated.set(true);
+        // Passes of 20 ms at batch 1 and 30 ms at batch 2 when idle; the queue may hold 200 ms of work.
+        batcher = new Batcher(echo, new Batcher.Settings(2, Duration.ZERO, 256, Duration.ofSeconds(10), Duration.ofMillis(200),
+                new PassTimes(10_000_000, 10_000_000)));
+        CompletableFuture<List<Batcher.ImageOutput>> stalled = batcher.submit(List.of(image(0)));
+        while (batchSizes.isEmpty()) {
+            Thread.sleep(1);
+        }
+        Thread.sleep(150);
+        // The pass has run 150 ms where 20 were expected: everything behind it counts 7.5 times slower. An empty
+        // queue still takes a request; a second image behind it would wait 7.5 x (20 + 30) ms, past the bound.
+        CompletableFuture<List<Batcher.ImageOutput>> taken = batcher.submit(List.of(image(1)));
+        assertThat(batcher.estimatedWaitNanos(1)).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(200));
+        assertThat(batcher.hasRoom()).isFalse();
+        CompletableFuture<List<Batcher.ImageOutput>> refused = batcher.submit(List.of(image(2)));
+        assertThatThrownBy(refused::get).cause().isInstanceOf(InferenceRejectedException.class)
+                .hasMessageContaining("s of work (limit 0.2 s)")
+                .satisfies(e -> assertThat(((InferenceRejectedException) e).reason()).isEqualTo(InferenceRejectedException.Reason.QUEUE_FULL));
+        assertThat(batcher.queueDepth()).as("far below the 256 images of room").isEqualTo(1);
+        gate.countDown();
+        assertThat(stalled.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isZero();
+        assertThat(taken.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(1f);
+    }
+
+    @Test
+    void theEstimateLearnsTheSlowdownFromPassesServedWhileWorkWaited() throws Exception {
+        // Every pass takes at least 40 ms where an idle machine would take 10 ms.
+        ForwardPass slow = (input, n) -> {
+            try {
+                Thread.sleep(40);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return echo.infer(input, n);
+        };
+        batcher = new Batcher(slow, new Batcher.Settings(2, Duration.ZERO, 256, Duration.ofSeconds(10), Duration.ofSeconds(5),
+                new PassTimes(10_000_000, 0)));
+        assertThat(batcher.estimatedWaitNanos(2)).as("before any pass: the idle machine's time").isEqualTo(10_000_000);
+        List<CompletableFuture<List<Batcher.ImageOutput>>> futures = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            futures.add(batcher.submit(List.of(image(i))));
+        }
+        for (var f : futures) {
+            f.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(batcher.estimatedWaitNanos(2)).as("one pass of 2 at the observed pace").isGreaterThanOrEqualTo(36_000_000);
+        assertThat(batcher.estimatedWaitNanos(4)).as("two passes").isCloseTo(2 * batcher.estimatedWaitNanos(2), org.assertj.core.data.Offset.offset(2L));
+    }
+
+    @Test
+    void anImageThatWaitedPastTheTimeBoundIsAnsweredNotRunLate() throws Exception {
+        batcher = new Batcher(echo, new Batcher.Settings(4, Duration.ZERO, 16, Duration.ofSeconds(10), Duration.ofMillis(100),
+                new PassTimes(1_000_000, 1_000_000)));
+        // Room taken, then the image takes 150 ms to decode: by the time it could run, it is past the bound.
+        Batcher.Reservation reservation = batcher.reserve(1);
+        Thread.sleep(150);
+        CompletableFuture<List<Batcher.ImageOutput>> late = batcher.submit(reservation, List.of(image(1)));
+        assertThatThrownBy(() -> late.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(InferenceRejectedException.class)
+                .hasMessageContaining("past the queue's 100 ms bound")
+                .satisfies(e -> assertThat(((InferenceRejectedException) e).reason()).isEqualTo(InferenceRejectedException.Reason.TIMEOUT));
+        assertThat(batchSizes).as("no forward pass ran for it").isEmpty();
+        assertThat(batcher.submit(List.of(image(2))).get(5, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(2f);
+        assertThat(batcher.queueDepth()).isZero();
+    }
+
+    @Test
+    void withoutPassTimesOnlyTheImageCountBounds() throws Exception {
+        gated.set(true);
+        batcher = new Batcher(echo, new Batcher.Settings(1, Duration.ZERO, 3, Duration.ofSeconds(10), Duration.ofNanos(1), null));
+        batcher.submit(List.of(image(0)));
+        while (batchSizes.isEmpty()) {
+            Thread.sleep(1);
+        }
+        for (int i = 1; i <= 3; i++) {
+            assertThat(batcher.submit(List.of(image(i)))).isNotCompletedExceptionally();
+        }
+        assertThat(batcher.estimatedWaitNanos(1)).isZero();
+        assertThat(batcher.hasRoom()).isFalse();
     }
 
     @Test
