@@ -7,7 +7,8 @@
 # and every run is bounded in time.
 #
 # usage: tools/bench-http.sh [IMAGE] [SECONDS_PER_LEVEL]
-#   IMAGE defaults to a 500x375 JPEG made by tools/make_load_image.py (ImageNet's typical size).
+#   IMAGE defaults to src/test/resources/images/load-500x375.jpg, a 500x375 JPEG (ImageNet's typical
+#   size) made by tools/make_load_image.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${2:-15}"
@@ -19,10 +20,7 @@ trap cleanup EXIT
 command -v hey >/dev/null || { echo "install hey: apt-get install -y hey" >&2; exit 1; }
 [[ -f target/alexnet-service.jar ]] || { echo "build the jar first: ./mvnw -DskipTests package" >&2; exit 1; }
 image="${1:-}"
-if [[ -z "$image" ]]; then
-  image="$work/load.jpg"
-  /usr/bin/python3 tools/make_load_image.py "$image"
-fi
+[[ -n "$image" ]] || image=src/test/resources/images/load-500x375.jpg
 case "$image" in *.png) type=image/png ;; *) type=image/jpeg ;; esac
 
 start_service() {

@@ -91,6 +91,50 @@ class SlowUploadEndToEndTest {
     }
 
     @Test
+    void afterThe408TheRestOfATrickledBodyIsNotReadButTheConnectionClosed() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(20_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            out.write("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n"
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            CompletableFuture<String> response = CompletableFuture.supplyAsync(() -> readAll(in));
+            for (int i = 0; i < 50 && !response.isDone(); i++) {
+                Thread.sleep(200);
+                out.write('x');
+                out.flush();
+            }
+            assertThat(response.get(10, TimeUnit.SECONDS)).startsWith("HTTP/1.1 408");
+            long answered = System.nanoTime();
+            // The client keeps trickling. Reading the rest of the declared body would hold a request thread for as
+            // long as the client cares to send (a byte every 200 ms never trips the 1 s read timeout).
+            CompletableFuture<Integer> next = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return in.read();
+                } catch (IOException reset) {
+                    return -1;
+                }
+            });
+            boolean refused = false;
+            for (int i = 0; i < 25 && !next.isDone() && !refused; i++) {
+                Thread.sleep(200);
+                try {
+                    out.write('x');
+                    out.flush();
+                } catch (IOException closed) {
+                    refused = true;
+                }
+            }
+            assertThat(next.isDone() || refused).as("the server closed the connection while the client still sent").isTrue();
+            if (next.isDone()) {
+                assertThat(next.get()).as("nothing after the 408 but the end of the stream").isEqualTo(-1);
+            }
+            assertThat((System.nanoTime() - answered) / 1e9).isLessThan(3.0);
+        }
+        stillServing();
+    }
+
+    @Test
     void aBodyThatStopsArrivingTimesOut() throws Exception {
         Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n0123456789", 0, 0);
         assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("upload-too-slow");
