@@ -58,6 +58,7 @@ class AdmissionFilter extends OncePerRequestFilter {
         long length = request.getContentLengthLong();
         if (length < 0 || length > KEEP_ALIVE_BODY_BYTES) {
             response.setHeader(HttpHeaders.CONNECTION, "close");
+            AbandonedBodyValve.mark(request);
         }
         String detail = refusal == ProblemType.SHUTTING_DOWN ? "the service is shutting down"
                 : "the inference queue is full; retry shortly";

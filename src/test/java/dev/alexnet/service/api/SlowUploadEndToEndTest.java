@@ -98,6 +98,7 @@ class SlowUploadEndToEndTest {
             InputStream in = socket.getInputStream();
             out.write("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n"
                     .getBytes(StandardCharsets.ISO_8859_1));
+            long start = System.nanoTime();
             CompletableFuture<String> response = CompletableFuture.supplyAsync(() -> readAll(in));
             for (int i = 0; i < 50 && !response.isDone(); i++) {
                 Thread.sleep(200);
@@ -106,6 +107,8 @@ class SlowUploadEndToEndTest {
             }
             assertThat(response.get(10, TimeUnit.SECONDS)).startsWith("HTTP/1.1 408");
             long answered = System.nanoTime();
+            assertThat((answered - start) / 1e9).as("the 408 arrives at the 3 s upload timeout, while the client still sends")
+                    .isLessThan(6.0);
             // The client keeps trickling. Reading the rest of the declared body would hold a request thread for as
             // long as the client cares to send (a byte every 200 ms never trips the 1 s read timeout).
             CompletableFuture<Integer> next = CompletableFuture.supplyAsync(() -> {
