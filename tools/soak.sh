@@ -19,6 +19,8 @@ java -jar target/alexnet-service.jar --server.address=127.0.0.1 --server.port=$p
 pid=$!
 for _ in $(seq 1 120); do curl -sf "127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
 sample() {
+  # After the load generator's connections have closed (they would count as open files).
+  sleep 12
   # Live heap: the total of a class histogram, taken right after the full GC it forces, so that
   # garbage and TLAB slack (several MB either way on a 25 MB live set) do not count.
   live=$(jcmd "$pid" GC.class_histogram | awk '$1 == "Total" {print $3}')

@@ -61,40 +61,76 @@ class UploadReader {
             throw new ApiException(ProblemType.UPLOAD_TOO_LARGE, "the body is " + declared + " bytes; the limit is " + maxBytes);
         }
         byte[] body = readBody(request);
-        if (body.length > maxBytes) {
-            throw new ApiException(ProblemType.UPLOAD_TOO_LARGE, "the body is over the limit of " + maxBytes + " bytes");
-        }
         if (body.length == 0) {
             throw new ApiException(ProblemType.EMPTY_IMAGE, "the request body is empty");
         }
         return List.of(new Upload(null, body));
     }
 
-    /**
-     * Reads the raw body up to the size limit (+1 byte to detect more) within the upload timeout,
-     * checked after every read; a read that stalls is ended by the connector's own timeout.
-     */
+    /** Reads the raw body within the size limit and the upload timeout. */
     private byte[] readBody(HttpServletRequest request) throws IOException {
-        long start = System.nanoTime();
-        int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1);
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(limit, 1 << 20));
-        byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = request.getInputStream()) {
-            int n;
-            while (out.size() < limit && (n = in.read(buffer, 0, Math.min(buffer.length, limit - out.size()))) != -1) {
-                out.write(buffer, 0, n);
-                if (System.nanoTime() - start > uploadTimeoutNanos) {
-                    throw new ApiException(ProblemType.UPLOAD_TOO_SLOW, "the body did not arrive within "
-                            + uploadTimeoutNanos / 1_000_000 + " ms (" + out.size() + " bytes so far)");
-                }
-            }
-        } catch (IOException e) {
-            if (isReadTimeout(e)) {
-                throw new ApiException(ProblemType.UPLOAD_TOO_SLOW, "the body stopped arriving (" + out.size() + " bytes so far)");
-            }
-            throw e;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(maxBytes, 1 << 20));
+        try (InputStream in = body(request, maxBytes)) {
+            in.transferTo(out);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The request body as a stream that fails with 413 {@code upload-too-large} past
+     * {@code maxBytes}, and with 408 {@code upload-too-slow} once the upload timeout has passed
+     * (checked after every read) or when a single read times out in the connector: a body trickled
+     * steadily cannot hold the thread.
+     */
+    InputStream body(HttpServletRequest request, long maxBytes) throws IOException {
+        return new DeadlineInputStream(request.getInputStream(), System.nanoTime() + uploadTimeoutNanos, maxBytes);
+    }
+
+    private final class DeadlineInputStream extends java.io.FilterInputStream {
+        private final long deadlineNanos;
+        private final long maxBytes;
+        private long read;
+
+        DeadlineInputStream(InputStream in, long deadlineNanos, long maxBytes) {
+            super(in);
+            this.deadlineNanos = deadlineNanos;
+            this.maxBytes = maxBytes;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = super.read(b, off, (int) Math.min(len, maxBytes - read + 1));
+            } catch (IOException e) {
+                if (isReadTimeout(e)) {
+                    throw new ApiException(ProblemType.UPLOAD_TOO_SLOW, "the body stopped arriving (" + read + " bytes so far)");
+                }
+                throw e;
+            }
+            if (n > 0) {
+                read += n;
+                if (read > maxBytes) {
+                    throw new ApiException(ProblemType.UPLOAD_TOO_LARGE, "the body is over the limit of " + maxBytes + " bytes");
+                }
+            }
+            if (System.nanoTime() > deadlineNanos) {
+                throw new ApiException(ProblemType.UPLOAD_TOO_SLOW, "the body did not arrive within "
+                        + uploadTimeoutNanos / 1_000_000 + " ms (" + read + " bytes so far)");
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            return read(new byte[(int) Math.min(n, 8192)], 0, (int) Math.min(n, 8192));
+        }
     }
 
     /** Whether a failure reading the request came from a read that timed out (the client stopped sending). */

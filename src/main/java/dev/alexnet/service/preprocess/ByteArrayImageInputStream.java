@@ -23,6 +23,17 @@ final class ByteArrayImageInputStream extends ImageInputStreamImpl {
         this.data = data;
     }
 
+    /**
+     * Not finalizable. ImageInputStreamImpl's finalizer only closes the stream, which the decoder
+     * always does itself; inherited, it kept every upload's bytes alive until the finalizer thread
+     * got to it, a collection later (seen in the soak's class histograms as 3 MB of byte arrays
+     * coming and going on a 22 MB live set). An empty override tells the JVM there is nothing to run.
+     */
+    @Override
+    @SuppressWarnings({"deprecation", "checkstyle:NoFinalizer"})
+    protected void finalize() {
+    }
+
     @Override
     public int read() throws IOException {
         checkClosed();

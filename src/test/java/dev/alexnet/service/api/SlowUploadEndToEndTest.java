@@ -19,8 +19,9 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
- * Slow clients cannot hold the server: a body trickled byte by byte gets 408 once the upload
- * timeout has passed even though every single read succeeds; a body or multipart part that stops
+ * Slow clients cannot hold the server: a body or a multipart part trickled byte by byte gets 408
+ * once the upload timeout has passed even though every single read succeeds, and the connection is
+ * closed rather than the rest of the body read; a body or multipart part that stops
  * arriving gets 408 when one read times out; a request whose headers stop arriving is closed.
  * Meanwhile, and after each, a normal request is served. Timeouts shortened for the test.
  */
@@ -87,6 +88,17 @@ class SlowUploadEndToEndTest {
         assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("application/problem+json").contains("upload-too-slow")
                 .doesNotContain("Exception");
         assertThat(answer.seconds()).as("answered after the 3 s upload timeout, not the whole trickle").isBetween(2.9, 8.0);
+        stillServing();
+    }
+
+    @Test
+    void aMultipartPartTrickledByteByByteIsCutOffAtTheUploadTimeout() throws Exception {
+        String body = "--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
+                + "Content-Type: image/png\r\n\r\n";
+        Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                + "Content-Length: 100000\r\n\r\n" + body, 50, 200);
+        assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("application/problem+json").contains("upload-too-slow");
+        assertThat(answer.seconds()).as("answered at the 3 s upload timeout, while the client still sends (10 s)").isBetween(2.9, 6.0);
         stillServing();
     }
 
