@@ -4,7 +4,7 @@
 # physical bytes (RSS) and open file descriptors, runs the 20,000 requests, and records them again:
 # each must grow by less than 5% (file descriptors: not at all beyond a small slack), and every
 # request must be answered 200.
-# usage: tools/soak.sh [REQUESTS]   (needs hey and curl; ./mvnw -DskipTests package first; .ci/run runs it)
+# usage: tools/soak.sh [REQUESTS]   (needs hey and curl; ./mvnw -DskipTests package first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requests="${1:-20000}"
