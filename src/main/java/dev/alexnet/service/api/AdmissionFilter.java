@@ -20,7 +20,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * or in time) or the service is draining: under overload a refusal must cost next to nothing, or
  * refusals eat the CPU that accepted requests need. A small refused body is read and dropped and
  * the connection kept (a new connection per refusal costs both sides more than reading 1 MB); with
- * a larger or chunked body the connection is closed instead. Requests that pass are still checked atomically when they reserve their room.
+ * a larger or chunked body the connection is closed instead, the body unread. Requests that pass
+ * are still checked atomically when they reserve their room.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)

@@ -86,29 +86,19 @@ class ProblemAdvice {
         };
     }
 
+    /** From {@link DeadlineMultipartResolver}: a declared body over the limit. */
     @ExceptionHandler(MaxUploadSizeExceededException.class)
     ResponseEntity<ProblemDetail> tooLarge(MaxUploadSizeExceededException e, HttpServletRequest request) {
-        Throwable cause = e.getMostSpecificCause();
-        String what = (cause.getClass().getSimpleName() + " " + cause.getMessage()).toLowerCase();
-        if (what.contains("count")) {
-            return problem(ProblemType.TOO_MANY_IMAGES, "the multipart request has more parts than this server accepts", request);
-        }
         return problem(ProblemType.UPLOAD_TOO_LARGE, "the upload is over the limit"
                 + (e.getMaxUploadSize() > 0 ? " of " + e.getMaxUploadSize() + " bytes" : ""), request);
     }
 
+    /**
+     * From {@link DeadlineMultipartResolver}: a body that is not valid multipart. Its slow, too
+     * large and too many parts come as {@link ApiException}s with their own types.
+     */
     @ExceptionHandler(MultipartException.class)
     ResponseEntity<ProblemDetail> multipart(MultipartException e, HttpServletRequest request) {
-        String message = String.valueOf(e.getMostSpecificCause().getMessage());
-        if (UploadReader.isReadTimeout(e)) {
-            return problem(ProblemType.UPLOAD_TOO_SLOW, "the multipart body stopped arriving", request);
-        }
-        if (message.toLowerCase().contains("size") && message.toLowerCase().contains("exceed")) {
-            return problem(ProblemType.UPLOAD_TOO_LARGE, "the upload is over the size limit", request);
-        }
-        if (message.toLowerCase().contains("count") || message.toLowerCase().contains("parts")) {
-            return problem(ProblemType.TOO_MANY_IMAGES, "the multipart request has too many parts", request);
-        }
         return problem(ProblemType.MALFORMED_REQUEST, "the multipart body could not be parsed", request);
     }
 

@@ -29,6 +29,14 @@ import org.springframework.boot.test.web.server.LocalServerPort;
         "alexnet.weights=", "server.tomcat.connection-timeout=1s", "alexnet.upload-timeout=3s"})
 class SlowUploadEndToEndTest {
 
+    /** A raw image upload that declares 100,000 bytes and sends none of them yet. */
+    private static final String RAW_HEAD =
+            "POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n";
+    /** A multipart upload that declares 100,000 bytes, up to the start of its image part's data. */
+    private static final String MULTIPART_HEAD =
+            "POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n"
+                    + "--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n";
+
     @LocalServerPort
     int port;
 
@@ -84,7 +92,7 @@ class SlowUploadEndToEndTest {
 
     @Test
     void aBodyTrickledByteByByteIsCutOffAtTheUploadTimeout() throws Exception {
-        Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n", 30, 200);
+        Answer answer = send(RAW_HEAD, 30, 200);
         assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("application/problem+json").contains("upload-too-slow")
                 .doesNotContain("Exception");
         assertThat(answer.seconds()).as("answered after the 3 s upload timeout, not the whole trickle").isBetween(2.9, 8.0);
@@ -93,10 +101,7 @@ class SlowUploadEndToEndTest {
 
     @Test
     void aMultipartPartTrickledByteByByteIsCutOffAtTheUploadTimeout() throws Exception {
-        String body = "--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
-                + "Content-Type: image/png\r\n\r\n";
-        Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-                + "Content-Length: 100000\r\n\r\n" + body, 50, 200);
+        Answer answer = send(MULTIPART_HEAD, 50, 200);
         assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("application/problem+json").contains("upload-too-slow");
         assertThat(answer.seconds()).as("answered at the 3 s upload timeout, while the client still sends (10 s)").isBetween(2.9, 6.0);
         stillServing();
@@ -108,8 +113,7 @@ class SlowUploadEndToEndTest {
             socket.setSoTimeout(20_000);
             OutputStream out = socket.getOutputStream();
             InputStream in = socket.getInputStream();
-            out.write("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n"
-                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(RAW_HEAD.getBytes(StandardCharsets.ISO_8859_1));
             long start = System.nanoTime();
             CompletableFuture<String> response = CompletableFuture.supplyAsync(() -> readAll(in));
             for (int i = 0; i < 50 && !response.isDone(); i++) {
@@ -151,7 +155,7 @@ class SlowUploadEndToEndTest {
 
     @Test
     void aBodyThatStopsArrivingTimesOut() throws Exception {
-        Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n0123456789", 0, 0);
+        Answer answer = send(RAW_HEAD + "0123456789", 0, 0);
         assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("upload-too-slow");
         assertThat(answer.seconds()).isBetween(0.9, 6.0);
         stillServing();
@@ -159,10 +163,7 @@ class SlowUploadEndToEndTest {
 
     @Test
     void aMultipartPartThatStopsArrivingTimesOut() throws Exception {
-        String body = "--b\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n"
-                + "Content-Type: image/png\r\n\r\n0123456789";
-        Answer answer = send("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-                + "Content-Length: 100000\r\n\r\n" + body, 0, 0);
+        Answer answer = send(MULTIPART_HEAD + "0123456789", 0, 0);
         assertThat(answer.head()).startsWith("HTTP/1.1 408").contains("upload-too-slow");
         assertThat(answer.seconds()).isBetween(0.9, 6.0);
         stillServing();
@@ -179,8 +180,8 @@ class SlowUploadEndToEndTest {
     @Test
     void slowClientsDoNotStopOthersBeingServed() throws Exception {
         List<CompletableFuture<Answer>> slow = List.of(
-                CompletableFuture.supplyAsync(() -> quietly("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n")),
-                CompletableFuture.supplyAsync(() -> quietly("POST /classify HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: 100000\r\n\r\n")));
+                CompletableFuture.supplyAsync(() -> quietly(RAW_HEAD)),
+                CompletableFuture.supplyAsync(() -> quietly(RAW_HEAD)));
         Thread.sleep(300);
         long start = System.nanoTime();
         stillServing();
