@@ -85,16 +85,11 @@ public final class AlexNetWeights {
         float[] w = new float[Math.toIntExact(AlexNetArchitecture.product(shape))];
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < w.length; i++) {
-            w[i] = (float) (gaussian(random) * PAPER_INIT_STD);
+            w[i] = (float) (Gaussian.next(random) * PAPER_INIT_STD);
         }
         Map<String, LayerWeights> replaced = new LinkedHashMap<>(layers);
         replaced.put("fc8", new LayerWeights("fc8", new Tensor(shape, w), new Tensor(new long[] {classes}, new float[classes])));
         return new AlexNetWeights(target, replaced, source);
-    }
-
-    private static double gaussian(SplittableRandom random) {
-        double u1 = 1.0 - random.nextDouble();
-        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2 * Math.PI * random.nextDouble());
     }
 
     /** fc8's weights are scaled down so that random-init logits on 0-255 inputs stay near unit scale. */
@@ -122,7 +117,7 @@ public final class AlexNetWeights {
             SplittableRandom random = root.split();
             float[] w = new float[Math.toIntExact(AlexNetArchitecture.product(e.getValue()[0]))];
             for (int i = 0; i < w.length; i++) {
-                w[i] = (float) (gaussian(random) * PAPER_INIT_STD);
+                w[i] = (float) (Gaussian.next(random) * PAPER_INIT_STD);
             }
             float[] b = new float[Math.toIntExact(e.getValue()[1][0])];
             java.util.Arrays.fill(b, PAPER_UNIT_BIAS.contains(e.getKey()) ? 1f : 0f);
@@ -157,16 +152,7 @@ public final class AlexNetWeights {
             SplittableRandom random = root.split();
             float[] w = new float[Math.toIntExact(AlexNetArchitecture.product(wShape))];
             double std = Math.sqrt(2.0 / fanIn) * scale.applyAsDouble(e.getKey());
-            for (int i = 0; i < w.length; i += 2) {
-                // Box-Muller: two normals per pair of uniforms, cheaper than Random.nextGaussian's rejection loop.
-                double u1 = 1.0 - random.nextDouble();
-                double u2 = random.nextDouble();
-                double r = Math.sqrt(-2.0 * Math.log(u1)) * std;
-                w[i] = (float) (r * Math.cos(2 * Math.PI * u2));
-                if (i + 1 < w.length) {
-                    w[i + 1] = (float) (r * Math.sin(2 * Math.PI * u2));
-                }
-            }
+            Gaussian.fill(w, random, std);
             float[] b = new float[Math.toIntExact(bShape[0])];
             for (int i = 0; i < b.length; i++) {
                 b[i] = (float) (0.01 * random.nextDouble());

@@ -1,5 +1,6 @@
 package dev.alexnet.service.train;
 
+import dev.alexnet.service.model.Gaussian;
 import java.util.SplittableRandom;
 
 /**
@@ -125,7 +126,7 @@ public record PcaColor(double[] eigenvalues, double[][] eigenvectors) {
     public static double[] drawAlphas(SplittableRandom random, double sigma) {
         double[] alphas = new double[3];
         for (int i = 0; i < 3; i++) {
-            alphas[i] = gaussian(random) * sigma;
+            alphas[i] = Gaussian.next(random) * sigma;
         }
         return alphas;
     }
@@ -141,11 +142,5 @@ public record PcaColor(double[] eigenvalues, double[][] eigenvectors) {
             rgb[k] = (float) (255 * d);
         }
         return rgb;
-    }
-
-    private static double gaussian(SplittableRandom random) {
-        double u1 = 1.0 - random.nextDouble();
-        double u2 = random.nextDouble();
-        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
 }
