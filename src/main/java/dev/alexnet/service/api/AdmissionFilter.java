@@ -1,7 +1,6 @@
 package dev.alexnet.service.api;
 
 import java.io.IOException;
-import java.net.URI;
 
 import dev.alexnet.service.engine.Batcher;
 import jakarta.servlet.FilterChain;
@@ -11,7 +10,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -52,24 +50,13 @@ class AdmissionFilter extends OncePerRequestFilter {
         if (refusal == ProblemType.QUEUE_FULL) {
             batcher.countQueueFullRefusal();
         }
-        request.setAttribute(MetricsFilter.PROBLEM, refusal);
-        boolean v2 = request.getRequestURI().startsWith("/v2/");
-        response.setStatus(503);
         response.setHeader(HttpHeaders.RETRY_AFTER, refusal == ProblemType.SHUTTING_DOWN ? "5" : "1");
         long length = request.getContentLengthLong();
         if (length < 0 || length > KEEP_ALIVE_BODY_BYTES) {
             response.setHeader(HttpHeaders.CONNECTION, "close");
             AbandonedBodyValve.mark(request);
         }
-        String detail = refusal == ProblemType.SHUTTING_DOWN ? "the service is shutting down"
-                : "the inference queue is full; retry shortly";
-        if (v2) {
-            response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-            response.getWriter().write("{\"error\":\"" + detail + "\"}");
-        } else {
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            response.getWriter().write("{\"type\":\"" + refusal.uri() + "\",\"title\":\"" + refusal.title() + "\",\"status\":503,"
-                    + "\"detail\":\"" + detail + "\",\"instance\":\"" + URI.create(request.getRequestURI()).getPath() + "\"}");
-        }
+        FilterProblems.write(request, response, refusal, refusal == ProblemType.SHUTTING_DOWN ? "the service is shutting down"
+                : "the inference queue is full; retry shortly");
     }
 }

@@ -13,7 +13,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -69,19 +68,8 @@ class ApiKeyFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        response.setStatus(401);
         response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"alexnet-service\"");
-        String detail = presented == null ? "an API key is required: send it in X-API-Key or as Authorization: Bearer"
-                : "the API key is not valid";
-        if (request.getRequestURI().startsWith("/v2")) {
-            response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-            response.getWriter().write("{\"error\":\"" + detail + "\"}");
-        } else {
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-            Object id = request.getAttribute(RequestIdFilter.ATTRIBUTE);
-            response.getWriter().write("{\"type\":\"urn:alexnet:problem:unauthorized\",\"title\":\"Unauthorized\",\"status\":401,"
-                    + "\"detail\":\"" + detail + "\",\"instance\":\"" + request.getRequestURI().replace("\"", "") + "\""
-                    + (id == null ? "" : ",\"requestId\":\"" + id + "\"") + "}");
-        }
+        FilterProblems.write(request, response, ProblemType.UNAUTHORIZED, presented == null
+                ? "an API key is required: send it in X-API-Key or as Authorization: Bearer" : "the API key is not valid");
     }
 }

@@ -18,6 +18,7 @@ public enum ProblemType {
     UPLOAD_TOO_SLOW("upload-too-slow", HttpStatus.REQUEST_TIMEOUT, "Upload too slow"),
     UPLOAD_TOO_LARGE("upload-too-large", HttpStatus.CONTENT_TOO_LARGE, "Upload too large"),
     TOO_MANY_PIXELS("too-many-pixels", HttpStatus.CONTENT_TOO_LARGE, "Image has too many pixels"),
+    UNAUTHORIZED("unauthorized", HttpStatus.UNAUTHORIZED, "Unauthorized"),
     NOT_FOUND("not-found", HttpStatus.NOT_FOUND, "Not found"),
     METHOD_NOT_ALLOWED("method-not-allowed", HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed"),
     QUEUE_FULL("queue-full", HttpStatus.SERVICE_UNAVAILABLE, "Server busy"),

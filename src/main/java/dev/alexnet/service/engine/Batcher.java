@@ -324,7 +324,7 @@ public final class Batcher implements AutoCloseable {
                     item.result().completeExceptionally(e);
                 }
             } finally {
-                running = 0;
+                running = 0; // also when run() returned before its pass: every image of the batch had expired
                 batch.clear();
             }
         }
@@ -358,7 +358,6 @@ public final class Batcher implements AutoCloseable {
         try {
             result = engine.infer(input, n);
         } catch (RuntimeException e) {
-            running = 0;
             failedBatches.incrementAndGet();
             busySinceNanos = 0;
             log.error("Forward pass over a batch of {} failed; failing those {} images only", n, n, e);
@@ -366,9 +365,11 @@ public final class Batcher implements AutoCloseable {
                 item.result().completeExceptionally(e);
             }
             return;
+        } finally {
+            // Before completing the futures (their callers' work may run on this thread): the pass is over.
+            running = 0;
         }
         long end = System.nanoTime();
-        running = 0;
         long inferenceNanos = end - start;
         if (busySinceNanos != 0 && settings.passTimes() != null) {
             double expected = Math.max(1, settings.passTimes().nanos(n));
