@@ -72,6 +72,31 @@ class PreprocessorTest {
     }
 
     @Test
+    void theCentreCropComputedAloneEqualsTheCropOfTheWholeResize() {
+        // center-crop mode computes only the 227 x 227 window of the 256 x 256 resize; it must be
+        // that window exactly, for the source sizes of typical photos in both orientations.
+        SplittableRandom random = new SplittableRandom(3);
+        for (int[] size : new int[][] {{500, 375}, {375, 500}, {257, 1023}, {256, 256}, {100, 80}}) {
+            int w = size[0];
+            int h = size[1];
+            int[] rgb = new int[w * h];
+            for (int i = 0; i < rgb.length; i++) {
+                rgb[i] = random.nextInt(1 << 24);
+            }
+            float[] whole = Resizer.resize(rgb, w, h, 256, 256);
+            float[] window = Resizer.resizeRegion(rgb, w, h, 256, 256, 14, 14, 227, 227);
+            for (int y = 0; y < 227; y++) {
+                for (int x = 0; x < 227; x++) {
+                    for (int c = 0; c < 3; c++) {
+                        assertThat(window[3 * (y * 227 + x) + c]).as("%d x %d at (%d, %d)", w, h, x, y)
+                                .isCloseTo(whole[3 * ((y + 14) * 256 + x + 14) + c], org.assertj.core.data.Offset.offset(1e-3f));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void upscalingInterpolatesAndResizeKeepsUniformColour() {
         int[] two = {0x000000, 0xFFFFFF};
         float[] wide = Resizer.resize(two, 2, 1, 8, 1);
