@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
@@ -61,8 +60,8 @@ public final class AlexNet implements AutoCloseable {
     }
 
     private static DenseLayer dense(LayerWeights layer) {
-        return new DenseLayer(Nd4j.create(layer.weights().data(), layer.weights().shape(), DataType.FLOAT),
-                Nd4j.create(layer.bias().data(), new long[] {1, layer.bias().size()}, DataType.FLOAT));
+        return new DenseLayer(Layers.copyOf(layer.weights().data(), layer.weights().shape()),
+                Layers.copyOf(layer.bias().data(), 1, layer.bias().size()));
     }
 
     public AlexNetArchitecture architecture() {
@@ -103,7 +102,7 @@ public final class AlexNet implements AutoCloseable {
             throw new IllegalArgumentException("input holds " + input.length + " values, expected " + n + " x 3 x 227 x 227");
         }
         try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(Layers.PASS_WORKSPACE, WORKSPACE_ID)) {
-            INDArray nchw = Nd4j.create(input, new long[] {n, 3, side, side}, 'c');
+            INDArray nchw = Layers.copyOf(input, n, 3, side, side);
             INDArray x = nchw.permute(0, 2, 3, 1).dup('c');
             x = traced(trace, "conv1", conv("conv1", x));
             x = traced(trace, "norm1", Layers.lrn(x));

@@ -80,8 +80,8 @@ public final class TrainableAlexNet implements AutoCloseable {
         }
         for (String name : DENSES) {
             LayerWeights layer = weights.layer(name);
-            arrays.put(name + "/w", cast(Nd4j.create(layer.weights().data(), layer.weights().shape(), DataType.FLOAT)));
-            arrays.put(name + "/b", cast(Nd4j.create(layer.bias().data(), new long[] {1, layer.bias().size()}, DataType.FLOAT)));
+            arrays.put(name + "/w", cast(Layers.copyOf(layer.weights().data(), layer.weights().shape())));
+            arrays.put(name + "/b", cast(Layers.copyOf(layer.bias().data(), 1, layer.bias().size())));
         }
         return arrays;
     }
@@ -187,7 +187,7 @@ public final class TrainableAlexNet implements AutoCloseable {
             throw new IllegalArgumentException("input holds " + input.length + " values, expected " + n + " x 3 x 227 x 227");
         }
         Activations a = new Activations();
-        INDArray nchw = Nd4j.create(input, new long[] {n, 3, side, side}, 'c');
+        INDArray nchw = Layers.copyOf(input, n, 3, side, side);
         a.input = nchw.permute(0, 2, 3, 1).castTo(dataType).dup('c');
         INDArray x = conv("conv1", a.input, a);
         a.norm1 = Layers.lrn(x);

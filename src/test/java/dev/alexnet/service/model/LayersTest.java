@@ -30,6 +30,22 @@ class LayersTest {
         return x;
     }
 
+    @Test
+    void copyOfHoldsTheValuesInCOrderInsideAWorkspaceAndRefusesAShortArray() {
+        float[] values = randoms(2 * 3 * 4 * 5, 100);
+        try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = Nd4j.getWorkspaceManager()
+                .getAndActivateWorkspace(Layers.PASS_WORKSPACE, "copy-test")) {
+            INDArray array = Layers.copyOf(values, 2, 3, 4, 5);
+            assertThat(array.isAttached()).isTrue();
+            assertThat(array.shape()).containsExactly(2, 3, 4, 5);
+            assertThat(array.ordering()).isEqualTo('c');
+            assertThat(array.getFloat(1, 2, 3, 4)).isEqualTo(values[((1 * 3 + 2) * 4 + 3) * 5 + 4]);
+            assertThat(array.data().asFloat()).containsExactly(values);
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Layers.copyOf(new float[5], 2, 3))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     private void checkConv(int n, int c, int h, int w, int k, int o, int stride, int pad, int groups) {
         float[] x = randoms(n * c * h * w, 50);
         float[] weights = randoms(k * k * (c / groups) * o, 0.2);
