@@ -11,8 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.apache.tomcat.util.http.fileupload.FileItemHeaders;
+import org.apache.tomcat.util.http.fileupload.FileUpload;
 import org.apache.tomcat.util.http.fileupload.MultipartStream;
-import org.apache.tomcat.util.http.fileupload.ParameterParser;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import org.springframework.util.LinkedMultiValueMap;
@@ -35,6 +36,9 @@ import org.springframework.web.multipart.support.DefaultMultipartHttpServletRequ
  */
 @Component("multipartResolver")
 class DeadlineMultipartResolver implements MultipartResolver {
+
+    /** Tomcat's parsing of the boundary, the part headers, and the field and file names. */
+    private final FileUpload parser = new FileUpload();
 
     private final UploadReader uploads;
     private final long maxRequestBytes;
@@ -59,7 +63,10 @@ class DeadlineMultipartResolver implements MultipartResolver {
 
     @Override
     public MultipartHttpServletRequest resolveMultipart(HttpServletRequest request) throws MultipartException {
-        String boundary = boundary(request.getContentType());
+        byte[] boundary = parser.getBoundary(request.getContentType());
+        if (boundary == null || boundary.length == 0) {
+            throw new MultipartException("the multipart content type has no boundary");
+        }
         if (request.getContentLengthLong() > maxRequestBytes) {
             throw new MaxUploadSizeExceededException(maxRequestBytes);
         }
@@ -67,22 +74,22 @@ class DeadlineMultipartResolver implements MultipartResolver {
         MultiValueMap<String, String> fields = new LinkedMultiValueMap<>();
         int parts = 0;
         try (InputStream body = uploads.body(request, maxRequestBytes)) {
-            MultipartStream stream = new MultipartStream(body, boundary.getBytes(StandardCharsets.ISO_8859_1), 8192, null);
+            MultipartStream stream = new MultipartStream(body, boundary, 8192, null);
             stream.setHeaderEncoding(StandardCharsets.UTF_8.name());
             for (boolean more = stream.skipPreamble(); more; more = stream.readBoundary()) {
                 if (++parts > maxParts) {
                     throw new ApiException(ProblemType.TOO_MANY_IMAGES, "the multipart request has more than " + maxParts + " parts");
                 }
-                Map<String, String> headers = headers(stream.readHeaders());
+                FileItemHeaders headers = parser.getParsedHeaders(stream.readHeaders());
                 LimitedBuffer data = new LimitedBuffer(maxFileBytes);
                 stream.readBodyData(data);
-                Map<String, String> disposition = new ParameterParser().parse(headers.getOrDefault("content-disposition", ""), ';');
-                String name = disposition.get("name");
+                String name = parser.getFieldName(headers);
                 if (name == null) {
                     continue;
                 }
-                if (disposition.containsKey("filename")) {
-                    files.add(name, new BytesMultipartFile(name, disposition.get("filename"), headers.get("content-type"), data.toByteArray()));
+                String fileName = parser.getFileName(headers);
+                if (fileName != null) {
+                    files.add(name, new BytesMultipartFile(name, fileName, headers.getHeader("Content-Type"), data.toByteArray()));
                 } else {
                     fields.add(name, data.toString(StandardCharsets.UTF_8));
                 }
@@ -100,27 +107,6 @@ class DeadlineMultipartResolver implements MultipartResolver {
     @Override
     public void cleanupMultipart(MultipartHttpServletRequest request) {
         // Everything is in memory; nothing to delete.
-    }
-
-    private static String boundary(String contentType) {
-        Map<String, String> params = new ParameterParser().parse(contentType, new char[] {';', ','});
-        String boundary = params.get("boundary");
-        if (boundary == null || boundary.isEmpty()) {
-            throw new MultipartException("the multipart content type has no boundary");
-        }
-        return boundary;
-    }
-
-    /** Header names in lower case; the block as MultipartStream returns it, lines ending in CRLF. */
-    private static Map<String, String> headers(String block) {
-        Map<String, String> headers = new java.util.HashMap<>();
-        for (String line : block.split("\r\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
-            }
-        }
-        return headers;
     }
 
     /** A part's bytes, refused past the per-part limit as they arrive. */
