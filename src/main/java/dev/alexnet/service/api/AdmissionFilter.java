@@ -50,7 +50,6 @@ class AdmissionFilter extends OncePerRequestFilter {
         if (refusal == ProblemType.QUEUE_FULL) {
             batcher.countQueueFullRefusal();
         }
-        response.setHeader(HttpHeaders.RETRY_AFTER, refusal == ProblemType.SHUTTING_DOWN ? "5" : "1");
         long length = request.getContentLengthLong();
         if (length < 0 || length > KEEP_ALIVE_BODY_BYTES) {
             response.setHeader(HttpHeaders.CONNECTION, "close");

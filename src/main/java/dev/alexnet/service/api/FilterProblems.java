@@ -6,13 +6,14 @@ import java.util.Map;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Problem responses written by servlet filters, which answer before Spring MVC and its
  * {@link ProblemAdvice} are reached: the same problem+json body (with the request id), or the Open
- * Inference Protocol's {@code {"error": ...}} under {@code /v2}.
+ * Inference Protocol's {@code {"error": ...}} under {@code /v2}; 503s with their {@code Retry-After}.
  */
 final class FilterProblems {
 
@@ -24,6 +25,9 @@ final class FilterProblems {
     static void write(HttpServletRequest request, HttpServletResponse response, ProblemType type, String detail) throws IOException {
         request.setAttribute(MetricsFilter.PROBLEM, type);
         response.setStatus(type.status().value());
+        if (type.retryAfterSeconds() != null) {
+            response.setHeader(HttpHeaders.RETRY_AFTER, type.retryAfterSeconds());
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         if (request.getRequestURI().startsWith("/v2")) {
             response.setContentType(MediaType.APPLICATION_JSON_VALUE);

@@ -45,8 +45,8 @@ class ProblemAdvice {
             body.setProperty("requestId", id);
         }
         ResponseEntity.BodyBuilder response = ResponseEntity.status(type.status()).contentType(MediaType.APPLICATION_PROBLEM_JSON);
-        if (type.status().value() == 503) {
-            response.header(HttpHeaders.RETRY_AFTER, type == ProblemType.SHUTTING_DOWN ? "5" : "1");
+        if (type.retryAfterSeconds() != null) {
+            response.header(HttpHeaders.RETRY_AFTER, type.retryAfterSeconds());
         }
         return response.body(body);
     }

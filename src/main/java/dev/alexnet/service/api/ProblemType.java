@@ -47,4 +47,12 @@ public enum ProblemType {
     public String title() {
         return title;
     }
+
+    /** The {@code Retry-After} seconds that go with a 503 of this type, or null for the others. */
+    public String retryAfterSeconds() {
+        if (status != HttpStatus.SERVICE_UNAVAILABLE) {
+            return null;
+        }
+        return this == SHUTTING_DOWN ? "5" : "1";
+    }
 }

@@ -18,6 +18,7 @@ class FilterProblemsTest {
         FilterProblems.write(request, response, ProblemType.QUEUE_FULL, "the queue is \"full\"");
 
         assertThat(response.getStatus()).isEqualTo(503);
+        assertThat(response.getHeader("Retry-After")).isEqualTo("1");
         assertThat(response.getContentType()).startsWith("application/problem+json");
         JsonNode body = Http.JSON.readTree(response.getContentAsString());
         assertThat(body.get("type").asString()).isEqualTo("urn:alexnet:problem:queue-full");
@@ -37,6 +38,7 @@ class FilterProblemsTest {
         FilterProblems.write(request, response, ProblemType.UNAUTHORIZED, "the API key is not valid");
 
         assertThat(response.getStatus()).isEqualTo(401);
+        assertThat(response.getHeader("Retry-After")).isNull();
         assertThat(response.getContentType()).startsWith("application/json");
         JsonNode body = Http.JSON.readTree(response.getContentAsString());
         assertThat(body.propertyNames()).containsExactly("error");
