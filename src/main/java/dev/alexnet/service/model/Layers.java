@@ -73,7 +73,7 @@ final class Layers {
      * filled by one bulk copy. ({@code Nd4j.create(float[], ...)} stores element by element: JFR
      * found it taking most of the inference thread's Java time, 4.9 M calls for a batch of 32.)
      */
-    public static INDArray copyOf(float[] data, long... shape) {
+    static INDArray copyOf(float[] data, long... shape) {
         if (data.length != AlexNetArchitecture.product(shape)) {
             throw new IllegalArgumentException(data.length + " values do not fill the shape " + java.util.Arrays.toString(shape));
         }
