@@ -16,6 +16,7 @@ import dev.alexnet.service.model.AlexNetWeights;
 import dev.alexnet.service.model.BackendInfo;
 import dev.alexnet.service.model.NativeBuild;
 import dev.alexnet.service.model.NpyWeightsReader;
+import dev.alexnet.service.model.OpenMpSpin;
 import dev.alexnet.service.model.TrainableAlexNet;
 import dev.alexnet.service.train.Sgd;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -28,10 +29,12 @@ public final class BenchCommand {
 
     /** Usage text for this mode. */
     public static final String USAGE = """
-            bench [--batches 1,8,32,64] [--seconds N] [--warmup N] [--weights FILE] [--seed N]
+            bench [--batches 1,8,32,64] [--seconds N] [--warmup N] [--warmup-seconds S] [--weights FILE] [--seed N]
                   [--cpu-extension auto|generic|onednn-avx2] [--parallel N] [--train all|fc] [--json]
               Times AlexNet's forward pass per batch size: ms per batch, images/s, GFLOP/s,
               weight load time and process RSS. Without --weights it uses the random-init weights.
+              Each cell runs --warmup untimed passes (default 2) first; the first cell also warms up
+              for --warmup-seconds (default 10), until the JIT has compiled ND4J's Java side.
               --parallel N runs N passes at once from N threads sharing the network (default 1),
               to compare with the engine's single inference thread.
               --train times training steps instead (forward, backward and the SGD update, dropout on):
@@ -49,14 +52,15 @@ public final class BenchCommand {
     }
 
     /** The whole report, as {@code --json} prints it. */
-    public record Report(String nativeBuild, String backend, String blas, int threads, int parallel, String weights,
-                         double loadSeconds, long rssBytes, List<Cell> results) {
+    public record Report(String nativeBuild, String backend, String blas, int threads, String openMpSpin, boolean oneRowSgemv,
+                         int parallel, String weights, double loadSeconds, long rssBytes, List<Cell> results) {
     }
 
     public int run(List<String> args) {
         List<Integer> batches = List.of(1, 8, 32, 64);
         double seconds = 5;
         int warmup = 2;
+        double warmupSeconds = 10;
         Path weights = null;
         long seed = 42;
         String extension = null;
@@ -70,6 +74,7 @@ public final class BenchCommand {
                         .map(s -> Launcher.positiveInt(s.trim(), arg)).toList();
                 case "--seconds" -> seconds = Launcher.positiveDouble(Launcher.value(args, ++i, arg), arg);
                 case "--warmup" -> warmup = Launcher.nonNegativeInt(Launcher.value(args, ++i, arg), arg);
+                case "--warmup-seconds" -> warmupSeconds = Launcher.nonNegativeDouble(Launcher.value(args, ++i, arg), arg);
                 case "--weights" -> weights = Path.of(Launcher.value(args, ++i, arg));
                 case "--seed" -> seed = Launcher.parseLong(Launcher.value(args, ++i, arg), arg);
                 case "--cpu-extension" -> extension = Launcher.value(args, ++i, arg);
@@ -90,7 +95,7 @@ public final class BenchCommand {
         NativeBuild.select(extension);
         BackendInfo backend = BackendInfo.current();
         if (!json) {
-            out.println("backend: " + backend);
+            out.println("backend: " + backend + "; OpenMP idle spin: " + OpenMpSpin.fromEnvironment());
         }
         long start = System.nanoTime();
         AlexNetWeights loaded = weights == null
@@ -112,11 +117,12 @@ public final class BenchCommand {
                 for (int i = 0; i < input.length; i++) {
                     input[i] = (float) (random.nextDouble() * 255 - 128);
                 }
+                Warmup warm = new Warmup(warmup, cells.isEmpty() ? warmupSeconds : 0);
                 Cell cell = train != null
-                        ? timeTraining(trainable, input, batch, warmup, seconds, gflopPerImage, train.equals("all"))
+                        ? timeTraining(trainable, input, batch, warm, seconds, gflopPerImage, train.equals("all"))
                         : parallel == 1
-                        ? timeSequential(net, input, batch, warmup, seconds, gflopPerImage)
-                        : timeParallel(net, input, batch, warmup, seconds, gflopPerImage, parallel);
+                        ? timeSequential(net, input, batch, warm, seconds, gflopPerImage)
+                        : timeParallel(net, input, batch, warm, seconds, gflopPerImage, parallel);
                 cells.add(cell);
                 if (!json) {
                     out.printf(Locale.ROOT, "%6d %8d %12.2f %10.2f %9.1f%n", batch, cell.passes(), cell.msPerBatch(),
@@ -127,8 +133,8 @@ public final class BenchCommand {
                 trainable.close();
             }
             long rss = rssBytes();
-            Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(), parallel,
-                    net.source().name(), loadSeconds, rss, cells);
+            Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(),
+                    OpenMpSpin.fromEnvironment().toString(), net.oneRowSgemv(), parallel, net.source().name(), loadSeconds, rss, cells);
             if (json) {
                 out.println(toJson(report));
             } else {
@@ -139,7 +145,7 @@ public final class BenchCommand {
     }
 
     /** Training steps with a tiny learning rate (so that the weights stay put), median of the timed steps. */
-    private static Cell timeTraining(TrainableAlexNet net, float[] input, int batch, int warmup, double seconds,
+    private static Cell timeTraining(TrainableAlexNet net, float[] input, int batch, Warmup warmup, double seconds,
                                      double gflopPerImage, boolean allLayers) {
         int[] labels = new int[batch];
         for (int i = 0; i < batch; i++) {
@@ -155,17 +161,26 @@ public final class BenchCommand {
         return new Cell(batch, times.size(), ms, batch * 1000.0 / ms, perImage * batch * 1000.0 / ms);
     }
 
-    private static Cell timeSequential(AlexNet net, float[] input, int batch, int warmup, double seconds, double gflopPerImage) {
+    private static Cell timeSequential(AlexNet net, float[] input, int batch, Warmup warmup, double seconds, double gflopPerImage) {
         List<Double> times = timedPasses(() -> net.forward(input, batch), warmup, seconds);
         double ms = median(times);
         return new Cell(batch, times.size(), ms, batch * 1000.0 / ms, gflopPerImage * batch * 1000.0 / ms);
     }
 
-    /** Runs {@code warmup} untimed passes, then timed ones for {@code seconds} (at least 3); the ms of each. */
-    private static List<Double> timedPasses(Runnable pass, int warmup, double seconds) {
-        for (int i = 0; i < warmup; i++) {
-            pass.run();
+    /** Untimed passes before a cell's timed ones: at least {@code passes} of them, and for at least {@code seconds}. */
+    record Warmup(int passes, double seconds) {
+
+        void run(Runnable pass) {
+            long deadline = System.nanoTime() + (long) (seconds * 1e9);
+            for (int i = 0; i < passes || System.nanoTime() < deadline; i++) {
+                pass.run();
+            }
         }
+    }
+
+    /** Warms up, then runs timed passes for {@code seconds} (at least 3); the ms of each. */
+    private static List<Double> timedPasses(Runnable pass, Warmup warmup, double seconds) {
+        warmup.run(pass);
         List<Double> times = new ArrayList<>();
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         while (times.size() < 3 || System.nanoTime() < deadline) {
@@ -180,7 +195,7 @@ public final class BenchCommand {
      * N threads each run passes back to back for the duration; throughput is all images over the
      * wall time, and ms/batch the median latency of one pass.
      */
-    private static Cell timeParallel(AlexNet net, float[] input, int batch, int warmup, double seconds, double gflopPerImage,
+    private static Cell timeParallel(AlexNet net, float[] input, int batch, Warmup warmup, double seconds, double gflopPerImage,
                                      int threads) {
         List<Double> times = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
@@ -188,9 +203,7 @@ public final class BenchCommand {
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             Thread worker = new Thread(() -> {
-                for (int i = 0; i < warmup; i++) {
-                    net.forward(input, batch);
-                }
+                warmup.run(() -> net.forward(input, batch));
                 try {
                     start.await();
                 } catch (Exception e) {

@@ -30,6 +30,7 @@ public final class AlexNet implements AutoCloseable {
     private final DenseLayer fc6;
     private final DenseLayer fc7;
     private final DenseLayer fc8;
+    private final boolean oneRowSgemv;
 
     private record ConvLayer(List<INDArray> groupWeights, List<INDArray> groupBiases, Conv2DConfig config) {
     }
@@ -37,8 +38,18 @@ public final class AlexNet implements AutoCloseable {
     private record DenseLayer(INDArray weights, INDArray bias) {
     }
 
-    /** Copies the weights off-heap in the engine's layout. */
+    /**
+     * Copies the weights off-heap in the engine's layout. Batch-1 dense layers run on OpenBLAS's
+     * sgemv when libgomp's spin is bounded in this process ({@link OpenMpSpin}), on the
+     * {@code Mmul} op otherwise.
+     */
     public AlexNet(AlexNetWeights weights) {
+        this(weights, OpenMpSpin.fromEnvironment().bounded());
+    }
+
+    /** As {@link #AlexNet(AlexNetWeights)}, choosing the batch-1 dense path explicitly. */
+    AlexNet(AlexNetWeights weights, boolean oneRowSgemv) {
+        this.oneRowSgemv = oneRowSgemv;
         this.architecture = weights.architecture();
         this.source = weights.source();
         this.convs = Map.of(
@@ -72,6 +83,11 @@ public final class AlexNet implements AutoCloseable {
         return source;
     }
 
+    /** Whether batch-1 passes run the dense layers on OpenBLAS's sgemv rather than the {@code Mmul} op. */
+    public boolean oneRowSgemv() {
+        return oneRowSgemv;
+    }
+
     /**
      * Runs inference on a batch.
      *
@@ -86,7 +102,7 @@ public final class AlexNet implements AutoCloseable {
      * fc6 and fc7), without one an inference pass.
      */
     public ForwardResult forward(float[] input, int n, SplittableRandom dropout) {
-        return forward(input, n, dropout, (layer, activation) -> { });
+        return forward(input, n, dropout, NO_TRACE);
     }
 
     /** Observes each layer's output during a forward pass, for tests and diagnostics. */
@@ -94,6 +110,8 @@ public final class AlexNet implements AutoCloseable {
     public interface Trace {
         void layer(String name, INDArray activation);
     }
+
+    private static final Trace NO_TRACE = (name, activation) -> { };
 
     /** A forward pass that reports each layer's output (NHWC for the convolutional part) to {@code trace}. */
     public ForwardResult forward(float[] input, int n, SplittableRandom dropout, Trace trace) {
@@ -111,13 +129,17 @@ public final class AlexNet implements AutoCloseable {
             x = traced(trace, "norm2", Layers.lrn(x));
             x = traced(trace, "pool2", Layers.maxPool(x));
             x = traced(trace, "conv3", conv("conv3", x));
-            x = traced(trace, "conv4", conv("conv4", x));
-            x = traced(trace, "conv5", conv("conv5", x));
-            x = traced(trace, "pool5", Layers.maxPool(x));
+            // conv5's groups read exactly conv4's groups, and pooling is per channel: the groups
+            // stay apart from conv4's input to pool5's output (no concat and re-slice in between).
+            List<INDArray> groups = convGroups("conv4", Layers.channelGroups(x, convs.get("conv4").groupWeights().size()));
+            tracedGroups(trace, "conv4", groups);
+            groups = convGroups("conv5", groups);
+            tracedGroups(trace, "conv5", groups);
+            x = traced(trace, "pool5", Layers.concatChannels(groups.stream().map(Layers::maxPool).toList()));
             INDArray flat = x.reshape('c', n, architecture.fc6Inputs());
-            INDArray h6 = traced(trace, "fc6", dropout(Layers.relu(Layers.dense(flat, fc6.weights(), fc6.bias())), dropout));
-            INDArray h7 = traced(trace, "fc7", dropout(Layers.relu(Layers.dense(h6, fc7.weights(), fc7.bias())), dropout));
-            INDArray logits = traced(trace, "fc8", Layers.dense(h7, fc8.weights(), fc8.bias()));
+            INDArray h6 = traced(trace, "fc6", dropout(Layers.relu(Layers.dense(flat, fc6.weights(), fc6.bias(), oneRowSgemv)), dropout));
+            INDArray h7 = traced(trace, "fc7", dropout(Layers.relu(Layers.dense(h6, fc7.weights(), fc7.bias(), oneRowSgemv)), dropout));
+            INDArray logits = traced(trace, "fc8", Layers.dense(h7, fc8.weights(), fc8.bias(), oneRowSgemv));
             INDArray prob = traced(trace, "prob", Layers.softmax(logits));
             return new ForwardResult(n, architecture.classes(), architecture.fc7(),
                     prob.data().asFloat(), h7.data().asFloat());
@@ -127,6 +149,23 @@ public final class AlexNet implements AutoCloseable {
     private static INDArray traced(Trace trace, String name, INDArray activation) {
         trace.layer(name, activation);
         return activation;
+    }
+
+    private static void tracedGroups(Trace trace, String name, List<INDArray> groups) {
+        if (trace != NO_TRACE) {
+            trace.layer(name, Layers.concatChannels(groups));
+        }
+    }
+
+    /** Group g's convolution (and ReLU) of {@code inputs[g]}. */
+    private List<INDArray> convGroups(String name, List<INDArray> inputs) {
+        ConvLayer layer = convs.get(name);
+        List<INDArray> outputs = new java.util.ArrayList<>(inputs.size());
+        for (int g = 0; g < inputs.size(); g++) {
+            outputs.add(Layers.relu(Layers.conv2d(inputs.get(g), List.of(layer.groupWeights().get(g)),
+                    List.of(layer.groupBiases().get(g)), layer.config())));
+        }
+        return outputs;
     }
 
     private INDArray conv(String name, INDArray x) {

@@ -109,17 +109,31 @@ final class Layers {
      */
     static INDArray conv2d(INDArray nhwc, List<INDArray> groupWeights, List<INDArray> groupBiases, Conv2DConfig config) {
         int groups = groupWeights.size();
-        if (groups == 1) {
-            return Nd4j.exec(new Conv2D(nhwc, groupWeights.get(0), groupBiases.get(0), config))[0];
-        }
-        long c = nhwc.size(3) / groups;
+        List<INDArray> inputs = channelGroups(nhwc, groups);
         INDArray[] parts = new INDArray[groups];
         for (int g = 0; g < groups; g++) {
-            INDArray slice = nhwc.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
-                    NDArrayIndex.interval(g * c, (g + 1) * c)).dup('c');
-            parts[g] = Nd4j.exec(new Conv2D(slice, groupWeights.get(g), groupBiases.get(g), config))[0];
+            parts[g] = Nd4j.exec(new Conv2D(inputs.get(g), groupWeights.get(g), groupBiases.get(g), config))[0];
         }
-        return Nd4j.concat(3, parts);
+        return concatChannels(List.of(parts));
+    }
+
+    /** NHWC input split into {@code groups} equal, contiguous (copied) channel blocks; the input itself for one group. */
+    static List<INDArray> channelGroups(INDArray nhwc, int groups) {
+        if (groups == 1) {
+            return List.of(nhwc);
+        }
+        long c = nhwc.size(3) / groups;
+        List<INDArray> parts = new ArrayList<>(groups);
+        for (int g = 0; g < groups; g++) {
+            parts.add(nhwc.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                    NDArrayIndex.interval(g * c, (g + 1) * c)).dup('c'));
+        }
+        return parts;
+    }
+
+    /** NHWC arrays joined along the channel axis, in order; the array itself if there is one. */
+    static INDArray concatChannels(List<INDArray> parts) {
+        return parts.size() == 1 ? parts.get(0) : Nd4j.concat(3, parts.toArray(INDArray[]::new));
     }
 
     static INDArray relu(INDArray x) {
@@ -137,11 +151,23 @@ final class Layers {
         return Nd4j.exec(new MaxPooling2D(nhwc, POOL))[0];
     }
 
-    /** x [n, in] times weights [in, out] plus bias [1, out]. */
+    /** x [n, in] times weights [in, out] plus bias [1, out], by the {@code Mmul} op (oneDNN's matmul on libgomp's threads). */
     static INDArray dense(INDArray x, INDArray weights, INDArray bias) {
         INDArray out = Nd4j.create(x.dataType(), x.size(0), weights.size(1));
         Nd4j.exec(new Mmul(x, weights, out, null));
         return out.addiRowVector(bias);
+    }
+
+    /**
+     * {@link #dense}, except that a single row goes to OpenBLAS's sgemv ({@link RowTimesMatrix})
+     * when {@code oneRowSgemv} is set and the arrays allow it. Only worth it when libgomp's threads
+     * do not spin on the cores sgemv's threads need ({@link OpenMpSpin}).
+     */
+    static INDArray dense(INDArray x, INDArray weights, INDArray bias, boolean oneRowSgemv) {
+        if (oneRowSgemv && x.size(0) == 1 && RowTimesMatrix.applies(x, weights, bias)) {
+            return RowTimesMatrix.plusBias(x, weights, bias);
+        }
+        return dense(x, weights, bias);
     }
 
     /**

@@ -59,6 +59,49 @@ class AlexNetFullSizeTest {
         assertThat(shapes.get("prob")).containsExactly(2, 1000);
     }
 
+    /**
+     * A batch of one at full size, where OpenBLAS threads its sgemv: each dense layer on both
+     * paths against a float64 product of the same layer's input, within 1e-5 of the layer's
+     * largest output (float32 sums of 9,216 signed terms are exact to about 1e-6 of that).
+     */
+    @Test
+    void batchOfOneDenseLayersMatchFloat64OnSgemvAndOnMmul() {
+        float[] input = randomInput(1, 3);
+        float[][] probabilities = new float[2][];
+        for (int path = 0; path < 2; path++) {
+            boolean sgemv = path == 0;
+            Map<String, float[]> out = new LinkedHashMap<>();
+            try (AlexNet net = new AlexNet(weights, sgemv)) {
+                assertThat(net.oneRowSgemv()).isEqualTo(sgemv);
+                probabilities[path] = net.forward(input, 1, null, (name, a) -> out.put(name, a.dup('c').data().asFloat()))
+                        .probabilities();
+            }
+            Assertions2.assertClose(denseFloat64(out.get("pool5"), "fc6", true), out.get("fc6"), 1e-5, 1, "fc6, sgemv " + sgemv);
+            Assertions2.assertClose(denseFloat64(out.get("fc6"), "fc7", true), out.get("fc7"), 1e-5, 1, "fc7, sgemv " + sgemv);
+            Assertions2.assertClose(denseFloat64(out.get("fc7"), "fc8", false), out.get("fc8"), 1e-5, 1, "fc8, sgemv " + sgemv);
+        }
+        Assertions2.assertClose(probabilities[1], probabilities[0], 1e-4, 1, "probabilities, sgemv vs Mmul");
+    }
+
+    private float[] denseFloat64(float[] x, String layer, boolean relu) {
+        float[] w = weights.layer(layer).weights().data();
+        float[] b = weights.layer(layer).bias().data();
+        double[] y = new double[b.length];
+        for (int j = 0; j < b.length; j++) {
+            y[j] = b[j];
+        }
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < b.length; j++) {
+                y[j] += (double) x[i] * w[i * b.length + j];
+            }
+        }
+        float[] result = new float[b.length];
+        for (int j = 0; j < b.length; j++) {
+            result[j] = (float) (relu ? Math.max(0, y[j]) : y[j]);
+        }
+        return result;
+    }
+
     @Test
     void probabilitiesSumToOneAndFeaturesAreReluOutputs() {
         int n = 3;

@@ -36,11 +36,30 @@ class AlexNetReferenceTest {
             ForwardResult result = net.forward(input.data(), 2);
             assertClose(prob.data(), result.probabilities(), 1e-5, "probabilities");
             assertClose(fc7.data(), result.features(), 1e-5, "fc7");
-            // One image at a time gives the same answers as the batch.
-            float[] second = new float[input.data().length / 2];
-            System.arraycopy(input.data(), second.length, second, 0, second.length);
-            ForwardResult single = net.forward(second, 1);
-            assertClose(result.probabilities(1), single.probabilities(0), 1e-6, "batch of 1 vs batch of 2");
+        }
+    }
+
+    /** A batch of one takes its own path through the dense layers: both of them against PyTorch. */
+    @Test
+    void batchOfOneMatchesPyTorchOnBothDensePaths() throws Exception {
+        AlexNetWeights weights = new NpyWeightsReader().read(fixture("reduced.npy"));
+        NpyArrays.Array input = NpyArrays.read("/fixtures/reduced-input.npy");
+        NpyArrays.Array prob = NpyArrays.read("/fixtures/reduced-prob.npy");
+        NpyArrays.Array fc7 = NpyArrays.read("/fixtures/reduced-fc7.npy");
+        int classes = weights.architecture().classes();
+        int features = weights.architecture().fc7();
+        float[] second = new float[input.data().length / 2];
+        System.arraycopy(input.data(), second.length, second, 0, second.length);
+        for (boolean sgemv : new boolean[] {true, false}) {
+            try (AlexNet net = new AlexNet(weights, sgemv)) {
+                ForwardResult single = net.forward(second, 1);
+                assertClose(java.util.Arrays.copyOfRange(prob.data(), classes, 2 * classes), single.probabilities(0), 1e-5,
+                        "probabilities, sgemv " + sgemv);
+                assertClose(java.util.Arrays.copyOfRange(fc7.data(), features, 2 * features), single.features(0), 1e-5,
+                        "fc7, sgemv " + sgemv);
+                assertClose(net.forward(input.data(), 2).probabilities(1), single.probabilities(0), 1e-6,
+                        "batch of 1 vs batch of 2, sgemv " + sgemv);
+            }
         }
     }
 }

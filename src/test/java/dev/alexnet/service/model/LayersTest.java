@@ -8,8 +8,10 @@ import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Each ND4J layer against the plain-loop definition, on small random tensors. */
 class LayersTest {
@@ -157,6 +159,42 @@ class LayersTest {
         INDArray actual = Layers.dense(Nd4j.create(x, new long[] {n, in}, 'c'), Nd4j.create(weights, new long[] {in, out}, 'c'),
                 Nd4j.create(bias, new long[] {1, out}, 'c'));
         assertClose(expected, actual.dup('c').data().asFloat(), TOLERANCE, "dense");
+    }
+
+    private static float[] x0(float[] rows, int in) {
+        return java.util.Arrays.copyOfRange(rows, 0, in);
+    }
+
+    /**
+     * One row on sgemv, read from a view part-way into its buffer (the offset must reach OpenBLAS).
+     * 300 signed terms per output: the tolerance is relative to 5% of the largest output.
+     */
+    @Test
+    void denseOfOneRowOnSgemvMatchesReference() {
+        int in = 300;
+        int out = 70;
+        float[] rows = randoms(3 * in, 5);
+        float[] weights = randoms(in * out, 0.3);
+        float[] bias = randoms(out, 1);
+        INDArray w = Nd4j.create(weights, new long[] {in, out}, 'c');
+        INDArray b = Nd4j.create(bias, new long[] {1, out}, 'c');
+        for (int row = 0; row < 3; row++) {
+            float[] x = java.util.Arrays.copyOfRange(rows, row * in, (row + 1) * in);
+            INDArray view = Nd4j.create(rows, new long[] {3, in}, 'c').get(NDArrayIndex.interval(row, row + 1), NDArrayIndex.all());
+            assertThat(view.offset()).isEqualTo((long) row * in);
+            assertThat(RowTimesMatrix.applies(view, w, b)).isTrue();
+            INDArray actual = Layers.dense(view, w, b, true);
+            assertThat(actual.shape()).containsExactly(1, out);
+            assertClose(ReferenceOps.dense(x, 1, in, weights, bias, out), actual.data().asFloat(), TOLERANCE, 0.05,
+                    "sgemv row " + row);
+        }
+        assertThat(b.data().asFloat()).containsExactly(bias);
+        // Not one contiguous float row: the Mmul op takes these.
+        INDArray strided = Nd4j.create(rows, new long[] {1, 3 * in}, 'c').get(NDArrayIndex.all(), NDArrayIndex.interval(0, 3, 3 * in));
+        assertThat(strided.shape()).containsExactly(1, in);
+        assertThat(RowTimesMatrix.applies(strided, w, b)).isFalse();
+        assertThat(RowTimesMatrix.applies(Nd4j.create(rows, new long[] {3, in}, 'c'), w, b)).isFalse();
+        assertThat(RowTimesMatrix.applies(Nd4j.create(x0(rows, in), new long[] {1, in}, 'c').castTo(DataType.DOUBLE), w, b)).isFalse();
     }
 
     @Test
