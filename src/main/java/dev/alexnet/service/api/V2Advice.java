@@ -43,8 +43,9 @@ class V2Advice {
 
     @ExceptionHandler(InferenceRejectedException.class)
     ResponseEntity<V2Models.Error> busy(InferenceRejectedException e, jakarta.servlet.http.HttpServletRequest request) {
-        request.setAttribute(MetricsFilter.PROBLEM, ProblemAdvice.type(e.reason()));
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "1")
+        ProblemType type = ProblemAdvice.type(e.reason());
+        request.setAttribute(MetricsFilter.PROBLEM, type);
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, type.retryAfterSeconds())
                 .contentType(MediaType.APPLICATION_JSON).body(new V2Models.Error(e.getMessage()));
     }
 

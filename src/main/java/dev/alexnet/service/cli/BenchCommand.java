@@ -34,7 +34,7 @@ public final class BenchCommand {
               Times AlexNet's forward pass per batch size: ms per batch, images/s, GFLOP/s,
               weight load time and process RSS. Without --weights it uses the random-init weights.
               Each cell runs --warmup untimed passes (default 2) first; the first cell also warms up
-              for --warmup-seconds (default 10), until the JIT has compiled ND4J's Java side.
+              for --warmup-seconds (default 30), until the JIT has compiled ND4J's Java side.
               --parallel N runs N passes at once from N threads sharing the network (default 1),
               to compare with the engine's single inference thread.
               --train times training steps instead (forward, backward and the SGD update, dropout on):
@@ -60,7 +60,7 @@ public final class BenchCommand {
         List<Integer> batches = List.of(1, 8, 32, 64);
         double seconds = 5;
         int warmup = 2;
-        double warmupSeconds = 10;
+        double warmupSeconds = 30;
         Path weights = null;
         long seed = 42;
         String extension = null;

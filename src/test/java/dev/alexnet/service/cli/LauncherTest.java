@@ -42,6 +42,7 @@ class LauncherTest {
         assertThat(run("bench", "--seconds")).isEqualTo(2);
         assertThat(run("bench", "--seconds", "abc")).isEqualTo(2);
         assertThat(run("bench", "--seed", "abc")).isEqualTo(2);
+        assertThat(run("bench", "--warmup-seconds", "-1")).isEqualTo(2);
         assertThat(run("bench", "--weights", "/nonexistent/file.npy")).isEqualTo(2);
         assertThat(out.size()).isZero();
     }
@@ -54,10 +55,13 @@ class LauncherTest {
 
     @Test
     void benchJsonReportsEveryBatch() {
-        assertThat(run("bench", "--batches", "1,2", "--seconds", "0.2", "--warmup", "1", "--json")).isZero();
+        assertThat(run("bench", "--batches", "1,2", "--seconds", "0.2", "--warmup", "1", "--warmup-seconds", "0.5", "--json")).isZero();
         String printed = out.toString(StandardCharsets.UTF_8).trim();
         JsonNode report = JsonMapper.builder().build().readTree(printed.substring(printed.lastIndexOf('\n') + 1));
         assertThat(report.get("nativeBuild").asString()).startsWith("linux-x86_64");
+        // Surefire sets GOMP_SPINCOUNT=10000, as the Docker image does.
+        assertThat(report.get("openMpSpin").asString()).isEqualTo("10000 spins (GOMP_SPINCOUNT=10000)");
+        assertThat(report.get("oneRowSgemv").asBoolean()).isTrue();
         assertThat(report.get("loadSeconds").asDouble()).isPositive();
         assertThat(report.get("rssBytes").asLong()).isGreaterThan(100L << 20);
         assertThat(report.get("results")).hasSize(2);
