@@ -94,8 +94,9 @@ public final class BenchCommand {
         }
         NativeBuild.select(extension);
         BackendInfo backend = BackendInfo.current();
+        OpenMpSpin spin = OpenMpSpin.fromEnvironment();
         if (!json) {
-            out.println("backend: " + backend + "; OpenMP idle spin: " + OpenMpSpin.fromEnvironment());
+            out.println("backend: " + backend + "; OpenMP idle spin: " + spin);
         }
         long start = System.nanoTime();
         AlexNetWeights loaded = weights == null
@@ -134,7 +135,7 @@ public final class BenchCommand {
             }
             long rss = rssBytes();
             Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(),
-                    OpenMpSpin.fromEnvironment().toString(), net.oneRowSgemv(), parallel, net.source().name(), loadSeconds, rss, cells);
+                    spin.toString(), net.oneRowSgemv(), parallel, net.source().name(), loadSeconds, rss, cells);
             if (json) {
                 out.println(toJson(report));
             } else {

@@ -162,8 +162,8 @@ public final class AlexNet implements AutoCloseable {
         ConvLayer layer = convs.get(name);
         List<INDArray> outputs = new java.util.ArrayList<>(inputs.size());
         for (int g = 0; g < inputs.size(); g++) {
-            outputs.add(Layers.relu(Layers.conv2d(inputs.get(g), List.of(layer.groupWeights().get(g)),
-                    List.of(layer.groupBiases().get(g)), layer.config())));
+            outputs.add(Layers.relu(Layers.conv2d(inputs.get(g), layer.groupWeights().get(g), layer.groupBiases().get(g),
+                    layer.config())));
         }
         return outputs;
     }

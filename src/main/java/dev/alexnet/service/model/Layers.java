@@ -112,9 +112,14 @@ final class Layers {
         List<INDArray> inputs = channelGroups(nhwc, groups);
         INDArray[] parts = new INDArray[groups];
         for (int g = 0; g < groups; g++) {
-            parts[g] = Nd4j.exec(new Conv2D(inputs.get(g), groupWeights.get(g), groupBiases.get(g), config))[0];
+            parts[g] = conv2d(inputs.get(g), groupWeights.get(g), groupBiases.get(g), config);
         }
         return concatChannels(List.of(parts));
+    }
+
+    /** One group's convolution: NHWC input with exactly the kernels' input channels. */
+    static INDArray conv2d(INDArray nhwc, INDArray weights, INDArray bias, Conv2DConfig config) {
+        return Nd4j.exec(new Conv2D(nhwc, weights, bias, config))[0];
     }
 
     /** NHWC input split into {@code groups} equal, contiguous (copied) channel blocks; the input itself for one group. */
@@ -164,7 +169,7 @@ final class Layers {
      * do not spin on the cores sgemv's threads need ({@link OpenMpSpin}).
      */
     static INDArray dense(INDArray x, INDArray weights, INDArray bias, boolean oneRowSgemv) {
-        if (oneRowSgemv && x.size(0) == 1 && RowTimesMatrix.applies(x, weights, bias)) {
+        if (oneRowSgemv && RowTimesMatrix.applies(x, weights, bias)) {
             return RowTimesMatrix.plusBias(x, weights, bias);
         }
         return dense(x, weights, bias);

@@ -1,5 +1,6 @@
 package dev.alexnet.service.model;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,7 +12,6 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * AlexNet with mutable parameters and a backward pass, for training. Its forward pass runs the
@@ -212,16 +212,13 @@ public final class TrainableAlexNet implements AutoCloseable {
 
     private INDArray conv(String layer, INDArray x, Activations a) {
         int groups = AlexNetArchitecture.groups(layer);
-        long c = x.size(3) / groups;
-        INDArray[] inputs = new INDArray[groups];
-        INDArray[] outputs = new INDArray[groups];
+        INDArray[] inputs = Layers.channelGroups(x, groups).toArray(INDArray[]::new);
+        List<INDArray> outputs = new ArrayList<>(groups);
         for (int g = 0; g < groups; g++) {
-            inputs[g] = groups == 1 ? x : x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
-                    NDArrayIndex.interval(g * c, (g + 1) * c)).dup('c');
-            outputs[g] = Layers.conv2d(inputs[g], List.of(parameters.get(layer + "/w/" + g)),
-                    List.of(parameters.get(layer + "/b/" + g)), convConfigs.get(layer));
+            outputs.add(Layers.conv2d(inputs[g], parameters.get(layer + "/w/" + g), parameters.get(layer + "/b/" + g),
+                    convConfigs.get(layer)));
         }
-        INDArray out = Layers.relu(groups == 1 ? outputs[0] : Nd4j.concat(3, outputs));
+        INDArray out = Layers.relu(Layers.concatChannels(outputs));
         a.convGroupInputs.put(layer, inputs);
         a.convOut.put(layer, out);
         return out;
@@ -264,21 +261,18 @@ public final class TrainableAlexNet implements AutoCloseable {
     private INDArray convBackward(String layer, Activations a, INDArray dOut, Update update) {
         INDArray dz = dOut.mul(a.convOut.get(layer).gt(0).castTo(dataType));
         INDArray[] inputs = a.convGroupInputs.get(layer);
-        int groups = inputs.length;
-        long c = dz.size(3) / groups;
-        INDArray[] dInputs = new INDArray[groups];
-        for (int g = 0; g < groups; g++) {
-            INDArray dzGroup = groups == 1 ? dz : dz.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
-                    NDArrayIndex.interval(g * c, (g + 1) * c)).dup('c');
+        List<INDArray> dzGroups = Layers.channelGroups(dz, inputs.length);
+        List<INDArray> dInputs = new ArrayList<>(inputs.length);
+        for (int g = 0; g < inputs.length; g++) {
             String w = layer + "/w/" + g;
             String b = layer + "/b/" + g;
-            INDArray[] grads = Layers.conv2dBackward(inputs[g], parameters.get(w), parameters.get(b), dzGroup,
+            INDArray[] grads = Layers.conv2dBackward(inputs[g], parameters.get(w), parameters.get(b), dzGroups.get(g),
                     convConfigs.get(layer));
-            dInputs[g] = grads[0];
+            dInputs.add(grads[0]);
             update.apply(w, parameters.get(w), grads[1]);
             update.apply(b, parameters.get(b), grads[2]);
         }
-        return groups == 1 ? dInputs[0] : Nd4j.concat(3, dInputs);
+        return Layers.concatChannels(dInputs);
     }
 
     /** The current parameters in the bvlc layout (groups concatenated along the output axis), on the heap. */
