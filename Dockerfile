@@ -29,10 +29,7 @@ COPY docker/entrypoint.sh /app/entrypoint.sh
 # JVM sized for containers: heap from the container's memory; JavaCPP's off-heap limits leave room
 # for the 233 MiB of weights, the activations of a batch and oneDNN's scratch space. JavaCPP unpacks
 # its native libraries under /tmp, which stays writable with a read-only root filesystem.
-# GOMP_SPINCOUNT: libgomp's idle threads give their core back after 10,000 spins instead of
-# 300,000, so that OpenBLAS's threads get it for batch-1 dense layers (docs/benchmarks.md).
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -Dorg.bytedeco.javacpp.maxbytes=2g -Dorg.bytedeco.javacpp.maxphysicalbytes=3g -Dorg.bytedeco.javacpp.cachedir=/tmp/javacpp -Djava.io.tmpdir=/tmp" \
-    GOMP_SPINCOUNT=10000 \
     ALEXNET_MODELS_DIR=/models
 VOLUME ["/models", "/tmp"]
 USER 10001:10001

@@ -7,8 +7,6 @@
 #
 # usage: tools/bench-engines.sh [ROUNDS] [SECONDS_PER_CELL] [BATCHES]
 set -euo pipefail
-# The OpenMP idle spin of the Docker image and spring-boot:run (model/OpenMpSpin, docs/benchmarks.md).
-export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-10000}"
 cd "$(dirname "$0")/.."
 rounds="${1:-3}"
 seconds="${2:-5}"
@@ -49,7 +47,7 @@ batches = sorted(data["nd4j"])
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 print(f"machine: {cpu}, {len(open('/proc/cpuinfo').read().split('processor')) - 1} cpus; {rounds} interleaved rounds, median of medians")
 first = json.load(open(f"{work}/nd4j-1.json"))
-print(f"service engine: OpenMP idle spin {first.get('openMpSpin')}, batch-1 dense layers on {'sgemv' if first.get('oneRowSgemv') else 'Mmul'}")
+print(f"service engine: OpenMP idle spin {first.get('openMpSpin')}, batch-1 dense layers: {first.get('densePath')}")
 print()
 print("| engine | " + " | ".join(f"b={b}" for b in batches) + " |")
 print("|---|" + "---:|" * len(batches))

@@ -10,8 +10,6 @@
 #   IMAGE defaults to src/test/resources/images/load-500x375.jpg, a 500x375 JPEG (ImageNet's typical
 #   size) made by tools/make_load_image.py.
 set -euo pipefail
-# The OpenMP idle spin of the Docker image and spring-boot:run (model/OpenMpSpin, docs/benchmarks.md).
-export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-10000}"
 cd "$(dirname "$0")/.."
 seconds="${2:-15}"
 port=18089

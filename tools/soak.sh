@@ -6,8 +6,6 @@
 # request must be answered 200.
 # usage: tools/soak.sh [REQUESTS]   (needs hey and curl; ./mvnw -DskipTests package first; .ci/run runs it)
 set -euo pipefail
-# The OpenMP idle spin of the Docker image and spring-boot:run (model/OpenMpSpin, docs/benchmarks.md).
-export GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-10000}"
 cd "$(dirname "$0")/.."
 requests="${1:-20000}"
 port=18289

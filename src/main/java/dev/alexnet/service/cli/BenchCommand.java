@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import tools.jackson.databind.json.JsonMapper;
+import dev.alexnet.service.engine.DensePathProbe;
 import dev.alexnet.service.model.AlexNet;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.AlexNetWeights;
@@ -30,11 +31,12 @@ public final class BenchCommand {
     /** Usage text for this mode. */
     public static final String USAGE = """
             bench [--batches 1,8,32,64] [--seconds N] [--warmup N] [--warmup-seconds S] [--weights FILE] [--seed N]
-                  [--cpu-extension auto|generic|onednn-avx2] [--parallel N] [--train all|fc] [--json]
+                  [--cpu-extension auto|generic|onednn-avx2] [--dense auto|sgemv|mmul] [--parallel N] [--train all|fc] [--json]
               Times AlexNet's forward pass per batch size: ms per batch, images/s, GFLOP/s,
               weight load time and process RSS. Without --weights it uses the random-init weights.
               Each cell runs --warmup untimed passes (default 2) first; the first cell also warms up
               for --warmup-seconds (default 30), until the JIT has compiled ND4J's Java side.
+              --dense: the batch-1 dense path; auto (default) times both as the service does at start.
               --parallel N runs N passes at once from N threads sharing the network (default 1),
               to compare with the engine's single inference thread.
               --train times training steps instead (forward, backward and the SGD update, dropout on):
@@ -53,7 +55,7 @@ public final class BenchCommand {
 
     /** The whole report, as {@code --json} prints it. */
     public record Report(String nativeBuild, String backend, String blas, int threads, String openMpSpin, boolean oneRowSgemv,
-                         int parallel, String weights, double loadSeconds, long rssBytes, List<Cell> results) {
+                         String densePath, int parallel, String weights, double loadSeconds, long rssBytes, List<Cell> results) {
     }
 
     public int run(List<String> args) {
@@ -67,6 +69,7 @@ public final class BenchCommand {
         boolean json = false;
         int parallel = 1;
         String train = null;
+        DensePathProbe.Setting dense = DensePathProbe.Setting.AUTO;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -79,6 +82,14 @@ public final class BenchCommand {
                 case "--seed" -> seed = Launcher.parseLong(Launcher.value(args, ++i, arg), arg);
                 case "--cpu-extension" -> extension = Launcher.value(args, ++i, arg);
                 case "--json" -> json = true;
+                case "--dense" -> {
+                    String value = Launcher.value(args, ++i, arg);
+                    try {
+                        dense = DensePathProbe.Setting.parse(value);
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--dense takes auto, sgemv or mmul: " + value);
+                    }
+                }
                 case "--parallel" -> parallel = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
                 case "--train" -> {
                     train = Launcher.value(args, ++i, arg);
@@ -107,8 +118,17 @@ public final class BenchCommand {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             TrainableAlexNet trainable = train == null ? null : new TrainableAlexNet(loaded, DataType.FLOAT);
             loaded = null;
+            float[] probe = new float[3 * 227 * 227];
+            DensePathProbe.Choice densePath = DensePathProbe.choose(dense, sgemv -> {
+                net.useOneRowSgemv(sgemv);
+                long t0 = System.nanoTime();
+                net.forward(probe, 1);
+                return System.nanoTime() - t0;
+            });
+            net.useOneRowSgemv(densePath.sgemv());
             if (!json) {
                 out.printf(Locale.ROOT, "weights: %s, loaded in %.2f s%n", net.source().name(), loadSeconds);
+                out.println("batch-1 dense layers: " + densePath);
                 out.printf(Locale.ROOT, "%6s %8s %12s %10s %9s%n", "batch", "passes", "ms/batch", "images/s", "GFLOP/s");
             }
             double gflopPerImage = 2.0 * net.architecture().macsPerImage() / 1e9;
@@ -135,7 +155,7 @@ public final class BenchCommand {
             }
             long rss = rssBytes();
             Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(),
-                    spin.toString(), net.oneRowSgemv(), parallel, net.source().name(), loadSeconds, rss, cells);
+                    spin.toString(), net.oneRowSgemv(), densePath.toString(), parallel, net.source().name(), loadSeconds, rss, cells);
             if (json) {
                 out.println(toJson(report));
             } else {

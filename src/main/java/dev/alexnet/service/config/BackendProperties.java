@@ -8,7 +8,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param cpuExtension {@code auto} (oneDNN AVX2 build where the CPU has AVX2 and FMA, else the
  *                     generic one), {@code generic}, or {@code onednn-avx2}
+ * @param batchOneDense {@code auto} (time OpenBLAS's sgemv and the {@code Mmul} op at start-up and
+ *                     keep the faster), {@code sgemv} or {@code mmul}
  */
 @ConfigurationProperties("alexnet.backend")
-public record BackendProperties(@DefaultValue("auto") String cpuExtension) {
+public record BackendProperties(@DefaultValue("auto") String cpuExtension, @DefaultValue("auto") String batchOneDense) {
 }

@@ -1,5 +1,6 @@
 package dev.alexnet.service.config;
 
+import dev.alexnet.service.engine.DensePathProbe;
 import dev.alexnet.service.engine.EngineLoader;
 import dev.alexnet.service.engine.InferenceEngine;
 import org.springframework.context.annotation.Bean;
@@ -12,7 +13,7 @@ public class EngineConfiguration {
     @Bean(destroyMethod = "close")
     InferenceEngine inferenceEngine(ModelProperties model, BackendProperties backend, BatchingProperties batching) {
         InferenceEngine engine = EngineLoader.load(model.weights(), model.randomSeed(), backend.cpuExtension());
-        engine.warmUp(batching.maxBatchSize());
+        engine.warmUp(batching.maxBatchSize(), DensePathProbe.Setting.parse(backend.batchOneDense()));
         return engine;
     }
 }

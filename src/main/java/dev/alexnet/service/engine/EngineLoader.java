@@ -38,15 +38,7 @@ public final class EngineLoader {
             log.warn("The generic ND4J native build is loaded (no oneDNN): inference is about 3x slower. "
                     + "Set alexnet.backend.cpu-extension=onednn-avx2 on a CPU with AVX2 and FMA.");
         }
-        OpenMpSpin spin = OpenMpSpin.fromEnvironment();
-        if (spin.bounded() || backend.device().startsWith("cuda")) {
-            log.info("OpenMP idle spin: {}", spin);
-        } else {
-            log.warn("OpenMP idle spin: {}. libgomp's idle threads hold their cores after every op, so batch-1 "
-                    + "dense layers stay on the Mmul op and single-image latency is about 30% higher. "
-                    + "Start the JVM with GOMP_SPINCOUNT={} in its environment (the Docker image does).",
-                    spin, OpenMpSpin.RECOMMENDED);
-        }
+        log.info("OpenMP idle spin: {}", OpenMpSpin.fromEnvironment());
         long start = System.nanoTime();
         AlexNetWeights loaded;
         if (weights == null) {

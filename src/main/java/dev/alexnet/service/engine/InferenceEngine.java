@@ -14,6 +14,8 @@ import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.BackendInfo;
 import dev.alexnet.service.model.ForwardResult;
 import dev.alexnet.service.model.WeightsSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The process's one AlexNet. Every forward pass runs on a single dedicated thread, fed by a queue:
@@ -23,6 +25,8 @@ import dev.alexnet.service.model.WeightsSource;
  */
 public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(InferenceEngine.class);
+
     private final AlexNet network;
     private final BackendInfo backend;
     private final double loadSeconds;
@@ -31,6 +35,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     private final AtomicLong images = new AtomicLong();
     private volatile boolean warm;
     private volatile PassTimes passTimes;
+    private volatile DensePathProbe.Choice densePath;
 
     public InferenceEngine(AlexNet network, BackendInfo backend, double loadSeconds) {
         this.network = network;
@@ -81,20 +86,39 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
     /** One forward pass on a blank image, so that the first request does not pay for oneDNN's JIT. */
     public void warmUp() {
-        warmUp(1);
+        warmUp(1, DensePathProbe.Setting.AUTO);
     }
 
     /**
-     * Forward passes on blank images at batch 1 and at {@code batchSize}, so that neither the first
-     * request nor the first full batch pays for oneDNN's kernel JIT and the workspace's growth; the
-     * fastest of three passes at each size gives {@link #passTimes()}.
+     * Chooses the batch-1 dense path ({@link DensePathProbe}), then runs forward passes on blank
+     * images at batch 1 and at {@code batchSize}, so that neither the first request nor the first
+     * full batch pays for oneDNN's kernel JIT and the workspace's growth; the fastest of three
+     * passes at each size gives {@link #passTimes()}.
      */
-    public void warmUp(int batchSize) {
+    public void warmUp(int batchSize, DensePathProbe.Setting densePathSetting) {
         int image = 3 * AlexNetArchitecture.INPUT_SIZE * AlexNetArchitecture.INPUT_SIZE;
+        float[] probe = new float[image];
+        for (int i = 0; i < image; i++) {
+            probe[i] = (i * 37 % 255) - 120f;
+        }
+        DensePathProbe.Choice choice = DensePathProbe.choose(densePathSetting, sgemv -> {
+            network.useOneRowSgemv(sgemv);
+            long start = System.nanoTime();
+            infer(probe, 1);
+            return System.nanoTime() - start;
+        });
+        network.useOneRowSgemv(choice.sgemv());
+        densePath = choice;
+        log.info("Batch-1 dense layers: {}", choice);
         long one = fastest(new float[image], 1);
         passTimes = batchSize > 1 ? PassTimes.fit(one, batchSize, fastest(new float[batchSize * image], batchSize))
                 : PassTimes.fit(one, 1, one);
         warm = true;
+    }
+
+    /** The batch-1 dense path chosen at warm-up; null before it. */
+    public DensePathProbe.Choice densePath() {
+        return densePath;
     }
 
     private long fastest(float[] input, int n) {

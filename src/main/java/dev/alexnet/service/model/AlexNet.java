@@ -30,7 +30,7 @@ public final class AlexNet implements AutoCloseable {
     private final DenseLayer fc6;
     private final DenseLayer fc7;
     private final DenseLayer fc8;
-    private final boolean oneRowSgemv;
+    private volatile boolean oneRowSgemv;
 
     private record ConvLayer(List<INDArray> groupWeights, List<INDArray> groupBiases, Conv2DConfig config) {
     }
@@ -39,16 +39,16 @@ public final class AlexNet implements AutoCloseable {
     }
 
     /**
-     * Copies the weights off-heap in the engine's layout. Batch-1 dense layers run on OpenBLAS's
-     * sgemv when libgomp's spin is bounded in this process ({@link OpenMpSpin}), on the
-     * {@code Mmul} op otherwise.
+     * Copies the weights off-heap in the engine's layout. Batch-1 dense layers start on the
+     * {@code Mmul} op; which path is faster depends on the machine (see
+     * {@link #useOneRowSgemv(boolean)}), so the engine measures both at start-up and picks one.
      */
     public AlexNet(AlexNetWeights weights) {
-        this(weights, OpenMpSpin.fromEnvironment().bounded());
+        this(weights, false);
     }
 
     /** As {@link #AlexNet(AlexNetWeights)}, choosing the batch-1 dense path explicitly. */
-    AlexNet(AlexNetWeights weights, boolean oneRowSgemv) {
+    public AlexNet(AlexNetWeights weights, boolean oneRowSgemv) {
         this.oneRowSgemv = oneRowSgemv;
         this.architecture = weights.architecture();
         this.source = weights.source();
@@ -86,6 +86,18 @@ public final class AlexNet implements AutoCloseable {
     /** Whether batch-1 passes run the dense layers on OpenBLAS's sgemv rather than the {@code Mmul} op. */
     public boolean oneRowSgemv() {
         return oneRowSgemv;
+    }
+
+    /**
+     * Chooses the batch-1 dense path: OpenBLAS's sgemv on its own threads ({@link RowTimesMatrix}),
+     * or the {@code Mmul} op on libgomp's. sgemv streams the weights faster alone, but shares a
+     * core with libgomp's worker while that one still spins after the previous op; how long it
+     * spins ({@link OpenMpSpin}) and how the two kinds of thread share this CPU decide which path
+     * wins, so the engine times both at start-up and sets the faster here, before serving.
+     * Passes already running keep the path they started with for the layer they are in.
+     */
+    public void useOneRowSgemv(boolean sgemv) {
+        this.oneRowSgemv = sgemv;
     }
 
     /**
@@ -137,6 +149,7 @@ public final class AlexNet implements AutoCloseable {
             tracedGroups(trace, "conv5", groups);
             x = traced(trace, "pool5", Layers.concatChannels(groups.stream().map(Layers::maxPool).toList()));
             INDArray flat = x.reshape('c', n, architecture.fc6Inputs());
+            boolean oneRowSgemv = this.oneRowSgemv;
             INDArray h6 = traced(trace, "fc6", dropout(Layers.relu(Layers.dense(flat, fc6.weights(), fc6.bias(), oneRowSgemv)), dropout));
             INDArray h7 = traced(trace, "fc7", dropout(Layers.relu(Layers.dense(h6, fc7.weights(), fc7.bias(), oneRowSgemv)), dropout));
             INDArray logits = traced(trace, "fc8", Layers.dense(h7, fc8.weights(), fc8.bias(), oneRowSgemv));

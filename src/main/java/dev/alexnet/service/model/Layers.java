@@ -165,8 +165,8 @@ final class Layers {
 
     /**
      * {@link #dense}, except that a single row goes to OpenBLAS's sgemv ({@link RowTimesMatrix})
-     * when {@code oneRowSgemv} is set and the arrays allow it. Only worth it when libgomp's threads
-     * do not spin on the cores sgemv's threads need ({@link OpenMpSpin}).
+     * when {@code oneRowSgemv} is set and the arrays allow it; {@link AlexNet#useOneRowSgemv} says
+     * when that is worth it.
      */
     static INDArray dense(INDArray x, INDArray weights, INDArray bias, boolean oneRowSgemv) {
         if (oneRowSgemv && RowTimesMatrix.applies(x, weights, bias)) {

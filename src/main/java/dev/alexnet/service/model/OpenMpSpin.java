@@ -6,24 +6,16 @@ import java.util.Map;
 /**
  * How long libgomp's idle threads busy-wait before they sleep, as libgomp reads it from
  * {@code GOMP_SPINCOUNT} and {@code OMP_WAIT_POLICY} when libnd4j loads. Java cannot change it
- * after start, so it has to come from the environment.
- *
- * <p>libnd4j and its oneDNN kernels run on libgomp's threads, OpenBLAS on threads of its own.
- * libgomp's default, 300,000 spins (3 ms by libgomp's own estimate), keeps its worker busy after every op; at batch
- * 1 OpenBLAS's sgemv worker then shares a core with that spinning thread and fc6 to fc8 take 12 ms
- * instead of 5.5 ms. With a bounded spin ({@link #RECOMMENDED}) the engine runs batch-1 dense
- * layers on sgemv; otherwise on the {@code Mmul} op, which stays on libgomp's threads.
+ * after start, so only the environment sets it; nothing in this project does. It is logged at
+ * start because it decides, with the CPU, whether batch-1 dense layers are faster on OpenBLAS's
+ * sgemv or on the {@code Mmul} op ({@link AlexNet#useOneRowSgemv}): a bounded spin made sgemv
+ * 25% faster on one AMD machine and a whole pass 1.6x to 2.5x slower on an Intel one, which is
+ * why the engine measures the two paths at start-up instead of trusting a setting.
  *
  * @param spinCount the spins libgomp will do, or -1 for unlimited ({@code OMP_WAIT_POLICY=active})
  * @param source    where the value came from, for logs
  */
 public record OpenMpSpin(long spinCount, String source) {
-
-    /** The value the Docker image, {@code spring-boot:run}, the tests and the tools set. */
-    public static final String RECOMMENDED = "10000";
-
-    /** Spins above this keep libgomp's worker on its core through a whole dense layer. */
-    public static final long BOUNDED_LIMIT = 100_000;
 
     private static final long LIBGOMP_DEFAULT = 300_000;
 
@@ -72,11 +64,6 @@ public record OpenMpSpin(long spinCount, String source) {
             return null;
         }
         return Long.parseLong(v) * scale;
-    }
-
-    /** Whether idle libgomp threads let go of their core soon enough for OpenBLAS's threads. */
-    public boolean bounded() {
-        return spinCount >= 0 && spinCount <= BOUNDED_LIMIT;
     }
 
     @Override
