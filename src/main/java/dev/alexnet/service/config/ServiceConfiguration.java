@@ -41,7 +41,7 @@ public class ServiceConfiguration {
     @Bean
     Preprocessor preprocessor(PreprocessingProperties preprocessing, LimitsProperties limits) {
         return new Preprocessor(new ImageDecoder(limits.maxPixels()), Preprocessor.Mode.parse(preprocessing.mode()),
-                preprocessing.maxConcurrentDecodes());
+                preprocessing.maxConcurrentDecodes(), preprocessing.scaledJpeg());
     }
 
     @Bean

@@ -1,6 +1,7 @@
 package dev.alexnet.service.preprocess;
 
 import java.awt.color.ColorSpace;
+import java.awt.color.ICC_Profile;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorConvertOp;
 import java.awt.image.ColorModel;
@@ -18,9 +19,13 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
+import com.twelvemonkeys.imageio.color.ColorSpaces;
+
 /**
- * Decodes uploads with ImageIO and the TwelveMonkeys plugins (JPEG including CMYK/YCCK and
- * progressive, TIFF, WebP) plus the JDK's PNG, GIF and BMP readers, into 8-bit sRGB pixels. The
+ * Decodes uploads into 8-bit sRGB pixels: JPEGs with TurboJPEG where it is installed (SIMD, and
+ * DCT-domain downscaling when the caller needs less than the full size), everything else and every
+ * JPEG TurboJPEG cannot take with ImageIO and the TwelveMonkeys plugins (JPEG including CMYK/YCCK
+ * and progressive, TIFF, WebP) plus the JDK's PNG, GIF and BMP readers. The
  * format comes from the bytes. The pixel count is checked from the header before any pixel is
  * decoded, so a decompression bomb is refused without allocating its raster.
  */
@@ -37,8 +42,19 @@ public final class ImageDecoder {
         this.maxPixels = maxPixels;
     }
 
-    /** Decodes one image; throws {@link ImageRejectedException} for anything that is not a usable image. */
+    /** Decodes one image at full size; throws {@link ImageRejectedException} for anything that is not a usable image. */
     public DecodedImage decode(byte[] data) {
+        return decode(data, 0);
+    }
+
+    /**
+     * Decodes one image, a JPEG possibly reduced in the DCT domain to 1/2, 1/4 or 1/8 of its size
+     * as long as both sides stay at least {@code minSide} (0: full size). The pixels then have the
+     * reduced size, {@link DecodedImage#displayWidth()} and {@code displayHeight()} the upload's.
+     * Every image TurboJPEG cannot take (CMYK and YCCK, a corrupt or truncated stream, any warning)
+     * goes to ImageIO at full size, so errors read as they always did.
+     */
+    public DecodedImage decode(byte[] data, int minSide) {
         if (data == null || data.length == 0) {
             throw new ImageRejectedException(ImageRejectedException.Reason.EMPTY, "the image is empty (0 bytes)");
         }
@@ -48,6 +64,12 @@ public final class ImageDecoder {
         if (!format.supported()) {
             throw new ImageRejectedException(ImageRejectedException.Reason.UNSUPPORTED_FORMAT,
                     format.name().toLowerCase(Locale.ROOT).replace('_', ' ') + " images are not supported; send JPEG, PNG, GIF, BMP, WebP or TIFF");
+        }
+        if (format == ImageFormat.JPEG && TurboJpeg.get().isPresent()) {
+            DecodedImage fast = turbo(TurboJpeg.get().get(), data, minSide);
+            if (fast != null) {
+                return fast;
+            }
         }
         ImageReader reader = reader(format);
         List<String> warnings = new ArrayList<>();
@@ -60,11 +82,7 @@ public final class ImageDecoder {
                 throw new ImageRejectedException(ImageRejectedException.Reason.CORRUPT,
                         "corrupt " + name(format) + ": its header declares " + width + " x " + height + " pixels");
             }
-            if ((long) width * height > maxPixels) {
-                throw new ImageRejectedException(ImageRejectedException.Reason.TOO_MANY_PIXELS, String.format(Locale.ROOT,
-                        "the %s declares %d x %d = %.1f megapixels; the limit is %.1f megapixels",
-                        name(format), width, height, width * (double) height / 1e6, maxPixels / 1e6));
-            }
+            checkPixels(format, width, height);
             BufferedImage image = reader.read(0, reader.getDefaultReadParam());
             for (String warning : warnings) {
                 String w = warning.toLowerCase(Locale.ROOT);
@@ -86,6 +104,44 @@ public final class ImageDecoder {
                     "corrupt or truncated " + name(format) + ": " + describe(e), e);
         } finally {
             reader.dispose();
+        }
+    }
+
+    /** The TurboJPEG path; null when the image is one for ImageIO (see {@link #decode(byte[], int)}). */
+    private DecodedImage turbo(TurboJpeg turbo, byte[] data, int minSide) {
+        TurboJpeg.Pixels pixels;
+        try (TurboJpeg.Decoder decoder = turbo.open(data)) {
+            TurboJpeg.Header header = decoder.header();
+            if (!header.convertible() || header.width() <= 0 || header.height() <= 0) {
+                return null;
+            }
+            checkPixels(ImageFormat.JPEG, header.width(), header.height());
+            pixels = decoder.decode(minSide, minSide);
+            int[] rgb = pixels.rgb();
+            ICC_Profile icc = JpegIcc.profile(data);
+            if (icc != null && !ColorSpaces.isCS_sRGB(icc)) {
+                rgb = JpegIcc.toSrgb(rgb, pixels.width(), pixels.height(), ColorSpaces.createColorSpace(icc));
+            }
+            int orientation = ExifOrientation.read(data, ImageFormat.JPEG);
+            int[] oriented = ExifOrientation.apply(rgb, pixels.width(), pixels.height(), orientation);
+            boolean swap = ExifOrientation.swapsAxes(orientation);
+            return new DecodedImage(oriented, swap ? pixels.height() : pixels.width(), swap ? pixels.width() : pixels.height(),
+                    ImageFormat.JPEG, orientation, swap ? header.height() : header.width(), swap ? header.width() : header.height());
+        } catch (ImageRejectedException e) {
+            throw e;
+        } catch (Throwable e) {
+            if (e instanceof Error error && !(e instanceof LinkageError)) {
+                throw error;
+            }
+            return null;
+        }
+    }
+
+    private void checkPixels(ImageFormat format, int width, int height) {
+        if ((long) width * height > maxPixels) {
+            throw new ImageRejectedException(ImageRejectedException.Reason.TOO_MANY_PIXELS, String.format(Locale.ROOT,
+                    "the %s declares %d x %d = %.1f megapixels; the limit is %.1f megapixels",
+                    name(format), width, height, width * (double) height / 1e6, maxPixels / 1e6));
         }
     }
 

@@ -50,11 +50,29 @@ public final class Preprocessor {
     private final ImageDecoder decoder;
     private final Mode mode;
     private final Semaphore decodes;
+    private final boolean scaledJpeg;
 
+    /** Decodes JPEGs reduced in the DCT domain where the mode's resize allows (see {@link #Preprocessor(ImageDecoder, Mode, int, boolean)}). */
     public Preprocessor(ImageDecoder decoder, Mode mode, int maxConcurrentDecodes) {
+        this(decoder, mode, maxConcurrentDecodes, true);
+    }
+
+    /**
+     * @param scaledJpeg decode JPEGs at 1/2, 1/4 or 1/8 of their size (in the DCT domain, as Pillow's
+     *                   {@code draft()}) when both sides stay at least the mode's resize target (256
+     *                   for center-crop, 227 for resize); the antialiased resize then starts from
+     *                   that. False decodes every JPEG in full: exact, and slower for photos.
+     */
+    public Preprocessor(ImageDecoder decoder, Mode mode, int maxConcurrentDecodes, boolean scaledJpeg) {
         this.decoder = decoder;
         this.mode = mode;
         this.decodes = new Semaphore(Math.max(1, maxConcurrentDecodes), true);
+        this.scaledJpeg = scaledJpeg;
+    }
+
+    /** The smallest side the resize needs for this mode; the decoder may reduce a JPEG down to it. */
+    static int minimumSide(Mode mode) {
+        return mode == Mode.RESIZE ? SIZE : CENTER_CROP_RESIZE;
     }
 
     public Mode mode() {
@@ -70,9 +88,9 @@ public final class Preprocessor {
             throw new IllegalStateException("interrupted while waiting to decode", e);
         }
         try {
-            DecodedImage image = decoder.decode(data);
+            DecodedImage image = decoder.decode(data, scaledJpeg ? minimumSide(mode) : 0);
             float[] tensor = toTensor(cropped(image, mode));
-            return new Preprocessed(tensor, image.width(), image.height(), image.format(), System.nanoTime() - start);
+            return new Preprocessed(tensor, image.displayWidth(), image.displayHeight(), image.format(), System.nanoTime() - start);
         } finally {
             decodes.release();
         }
