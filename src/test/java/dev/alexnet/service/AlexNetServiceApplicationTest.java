@@ -22,9 +22,11 @@ class AlexNetServiceApplicationTest {
             InferenceEngine engine = context.getBean(InferenceEngine.class);
             assertThat(engine.source().name()).isEqualTo("random-init");
             assertThat(engine.isWarm()).isTrue();
-            // Three passes at batch 1 and three at the largest batch (32): the fastest of each give the pass times.
-            assertThat(engine.passes()).isEqualTo(6);
-            assertThat(engine.images()).isEqualTo(3 + 3 * 32);
+            // The dense-path probe's batch-1 passes (3 warm-up and 15 timed on each path), then three
+            // passes at batch 1 and three at the largest batch (32): the fastest of each give the pass times.
+            assertThat(engine.densePath().measured()).isTrue();
+            assertThat(engine.passes()).isEqualTo(2 * (3 + 15) + 6);
+            assertThat(engine.images()).isEqualTo(2 * (3 + 15) + 3 + 3 * 32);
             assertThat(engine.passTimes().nanos(32)).isGreaterThan(engine.passTimes().nanos(1));
         }
     }

@@ -21,7 +21,8 @@ final class ApiModels {
 
     /** What {@code GET /model} reports: the model, how inputs are prepared, and the request limits. */
     record ModelInfo(String name, String weights, String sha256, boolean randomInit, String labels, int classes,
-                     String preprocessing, String backend, String device, int maxImagesPerRequest) {
+                     String preprocessing, String jpegDecoding, String backend, String device, String batchOneDense,
+                     int maxImagesPerRequest) {
     }
 
     /** Where the request's time went, in milliseconds. Queue and inference are the slowest of its images. */

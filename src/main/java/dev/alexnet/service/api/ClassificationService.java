@@ -106,8 +106,9 @@ class ClassificationService {
     ApiModels.ModelInfo modelInfo() {
         return new ApiModels.ModelInfo("alexnet", engine.source().name(), engine.source().sha256(), engine.source().isRandom(),
                 labels.source(), engine.architecture().classes(),
-                preprocessor.mode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                engine.backend().nativeBuild(), engine.backend().device(), maxImages);
+                preprocessor.mode().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'), preprocessor.jpegDecoding(),
+                engine.backend().nativeBuild(), engine.backend().device(),
+                engine.densePath() == null ? null : engine.densePath().path().toLowerCase(java.util.Locale.ROOT), maxImages);
     }
 
     Labels labels() {

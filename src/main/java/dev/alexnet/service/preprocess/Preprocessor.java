@@ -79,6 +79,18 @@ public final class Preprocessor {
         return mode;
     }
 
+    /**
+     * How JPEGs are decoded: {@code turbojpeg-scaled} (TurboJPEG, reduced in the DCT domain down to
+     * the resize target), {@code turbojpeg-full} (TurboJPEG at full size) or {@code imageio}
+     * (TurboJPEG is not installed).
+     */
+    public String jpegDecoding() {
+        if (TurboJpeg.get().isEmpty()) {
+            return "imageio";
+        }
+        return scaledJpeg ? "turbojpeg-scaled" : "turbojpeg-full";
+    }
+
     public Preprocessed preprocess(byte[] data) {
         long start = System.nanoTime();
         try {

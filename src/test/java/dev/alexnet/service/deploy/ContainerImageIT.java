@@ -92,6 +92,19 @@ class ContainerImageIT {
     }
 
     @Test
+    void decodesJpegsWithTurboJpegAndChoseItsDensePathAtStart() throws Exception {
+        byte[] jpeg = java.nio.file.Files.readAllBytes(Path.of("src/test/resources/images/load-500x375.jpg"));
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri(8080, "/classify")).header("Content-Type", "image/jpeg")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(jpeg)));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode model = JsonMapper.builder().build().readTree(send(HttpRequest.newBuilder(uri(8080, "/model")).GET()).body());
+        assertThat(model.get("jpegDecoding").asString()).isEqualTo("turbojpeg-scaled");
+        assertThat(model.get("batchOneDense").asString()).isIn("sgemv", "mmul");
+        assertThat(container.getLogs()).contains("JPEG decoding: TurboJPEG").contains("Batch-1 dense layers: ")
+                .doesNotContain("TurboJPEG not found");
+    }
+
+    @Test
     void v2ReadinessAndPrometheusThroughTheMappedPorts() throws Exception {
         assertThat(send(HttpRequest.newBuilder(uri(8080, "/v2/health/ready")).GET()).statusCode()).isEqualTo(200);
         HttpResponse<String> metrics = send(HttpRequest.newBuilder(uri(8081, "/actuator/prometheus")).GET());
