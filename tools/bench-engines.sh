@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Side-by-side engine benchmark: the service's own engine (java -jar target/alexnet-service.jar
-# bench), ONNX Runtime 1.29 (tools/ort-bench) and PyTorch (Debian's python3-torch), on the same
-# network with random weights, 2 threads each, in ROUNDS interleaved rounds (default 3), each
-# engine in its own process. Prints each engine's median per batch size over the rounds, and the
-# ratios. Needs: target/alexnet-service.jar (./mvnw package), /usr/bin/python3 with torch.
+# bench), ONNX Runtime and PyTorch torch.compile (tools/peers/bench_engine.py, from the peers' venv),
+# on the same network and the same weights (tools/peers/weights.py), 2 threads each, in ROUNDS
+# interleaved rounds (default 3), each engine in its own process. Prints each engine's median per
+# batch size over the rounds, and the ratios. Needs target/alexnet-service.jar (./mvnw package)
+# and the peers' venv (tools/peers/setup.sh).
 #
 # usage: tools/bench-engines.sh [ROUNDS] [SECONDS_PER_CELL] [BATCHES]
 set -euo pipefail
@@ -11,23 +12,22 @@ cd "$(dirname "$0")/.."
 rounds="${1:-3}"
 seconds="${2:-5}"
 batches="${3:-1,8,32,64}"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-
+work="${BENCH_WORK:-/tmp/alexnet-bench-http}"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+export PEERS_VENV="${PEERS_VENV:-/opt/alexnet-peers}"
 [[ -f target/alexnet-service.jar ]] || { echo "build the jar first: ./mvnw -DskipTests package" >&2; exit 1; }
-if [[ ! -f tools/ort-bench/target/ort-bench.jar ]]; then
-  (cd tools/ort-bench && ../../mvnw -q -B package)
-fi
-/usr/bin/python3 tools/export_onnx.py "$work/alexnet.onnx" >/dev/null 2>&1
+[[ -x "$PEERS_VENV/bin/python" ]] || tools/peers/setup.sh
+[[ -f "$work/alexnet.onnx" ]] || "$PEERS_VENV/bin/python" tools/peers/weights.py "$work" >/dev/null 2>&1
 
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds" >&2
-  java -jar target/alexnet-service.jar bench --batches "$batches" --seconds "$seconds" --json 2>/dev/null | tail -1 > "$work/nd4j-$r.json"
-  java -jar tools/ort-bench/target/ort-bench.jar "$work/alexnet.onnx" "$batches" "$seconds" 2 2>/dev/null | tail -1 > "$work/ort-$r.json"
-  /usr/bin/python3 tools/bench_pytorch.py --batches "$batches" --seconds "$seconds" --threads 2 2>/dev/null | tail -1 > "$work/torch-$r.json"
+  java -jar target/alexnet-service.jar bench --weights "$work/alexnet.npy" --batches "$batches" --seconds "$seconds" --json 2>/dev/null | tail -1 > "$out/nd4j-$r.json"
+  "$PEERS_VENV/bin/python" tools/peers/bench_engine.py ort "$work" --batches "$batches" --seconds "$seconds" 2>/dev/null | tail -1 > "$out/ort-$r.json"
+  "$PEERS_VENV/bin/python" tools/peers/bench_engine.py torch-compile "$work" --batches "$batches" --seconds "$seconds" 2>/dev/null | tail -1 > "$out/torch-$r.json"
 done
 
-/usr/bin/python3 - "$work" "$rounds" <<'PY'
+/usr/bin/python3 - "$out" "$rounds" <<'PY'
 import json, statistics, sys, platform
 work, rounds = sys.argv[1], int(sys.argv[2])
 engines = {"nd4j": "alexnet-service (ND4J)", "ort": "ONNX Runtime", "torch": "PyTorch"}
@@ -45,6 +45,8 @@ for key in engines:
     data[key] = {b: statistics.median(v) for b, v in cells.items()}
 batches = sorted(data["nd4j"])
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo") if l.startswith("flags")), [])
+cpu += " (" + " ".join(f for f in flags if f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile")) + ")"
 print(f"machine: {cpu}, {len(open('/proc/cpuinfo').read().split('processor')) - 1} cpus; {rounds} interleaved rounds, median of medians")
 first = json.load(open(f"{work}/nd4j-1.json"))
 print(f"service engine: OpenMP idle spin {first.get('openMpSpin')}, batch-1 dense layers: {first.get('densePath')}")

@@ -10,6 +10,9 @@ class AbandonedBodyCustomizer implements WebServerFactoryCustomizer<TomcatServle
 
     @Override
     public void customize(TomcatServletWebServerFactory factory) {
-        factory.addContextValves(new AbandonedBodyValve());
+        // An engine valve: its finally runs after the host valve has sent the answer. As a context valve it ran
+        // before, and the error state that DISABLE_SWALLOW_INPUT sets made the host valve replace a sent 503
+        // by an error page with status 500 (2,164 of 2,433 answers at 64 clients sending 5 MB photos).
+        factory.addEngineValves(new AbandonedBodyValve());
     }
 }

@@ -4,7 +4,8 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Chooses the batch-1 dense path on the machine the service runs on, by timing both. Batch-1 dense
+ * Chooses the batch-1 dense path on the machine the service runs on, by timing both (at start-up
+ * here; {@link DensePathChooser} checks again once the JIT is warm). Batch-1 dense
  * layers are memory-bound (234 MB of weights per image): OpenBLAS's sgemv streams them faster than
  * the {@code Mmul} op when it has the cores to itself, but it runs on OpenBLAS's threads, and
  * libgomp's worker keeps spinning on one of the two cores after each op. Which wins depends on the
@@ -38,11 +39,12 @@ public final class DensePathProbe {
      * @param sgemvMs median batch-1 pass on sgemv, NaN when not measured
      * @param mmulMs  median batch-1 pass on {@code Mmul}, NaN when not measured
      * @param passes  timed passes per path
+     * @param live    measured on served passes ({@link DensePathChooser}) rather than at start-up
      */
-    public record Choice(boolean sgemv, double sgemvMs, double mmulMs, int passes) {
+    public record Choice(boolean sgemv, double sgemvMs, double mmulMs, int passes, boolean live) {
 
         static Choice forced(boolean sgemv) {
-            return new Choice(sgemv, Double.NaN, Double.NaN, 0);
+            return new Choice(sgemv, Double.NaN, Double.NaN, 0, false);
         }
 
         public boolean measured() {
@@ -58,8 +60,8 @@ public final class DensePathProbe {
             if (!measured()) {
                 return path() + " (set by alexnet.backend.batch-one-dense)";
             }
-            return String.format(Locale.ROOT, "%s (batch-1 pass: sgemv %.2f ms, Mmul %.2f ms; median of %d interleaved passes each)",
-                    path(), sgemvMs, mmulMs, passes);
+            return String.format(Locale.ROOT, "%s (batch-1 pass: sgemv %.2f ms, Mmul %.2f ms; median of %d interleaved passes each%s)",
+                    path(), sgemvMs, mmulMs, passes, live ? ", on served passes" : "");
         }
     }
 
@@ -105,7 +107,7 @@ public final class DensePathProbe {
         }
         double s = median(sgemv) / 1e6;
         double m = median(mmul) / 1e6;
-        return new Choice(s < m, s, m, passes);
+        return new Choice(s < m, s, m, passes, false);
     }
 
     static double median(long[] values) {

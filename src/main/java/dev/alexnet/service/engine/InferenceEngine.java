@@ -35,7 +35,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     private final AtomicLong images = new AtomicLong();
     private volatile boolean warm;
     private volatile PassTimes passTimes;
-    private volatile DensePathProbe.Choice densePath;
+    private volatile DensePathChooser densePath;
 
     public InferenceEngine(AlexNet network, BackendInfo backend, double loadSeconds) {
         this.network = network;
@@ -78,13 +78,24 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     }
 
     private ForwardResult run(float[] input, int n) {
+        DensePathChooser chooser = densePath;
+        if (chooser == null) {
+            ForwardResult result = network.forward(input, n);
+            passes.incrementAndGet();
+            images.addAndGet(n);
+            return result;
+        }
+        boolean sgemv = chooser.pathFor(n);
+        network.useOneRowSgemv(sgemv);
+        long start = System.nanoTime();
         ForwardResult result = network.forward(input, n);
+        chooser.record(n, sgemv, System.nanoTime() - start);
         passes.incrementAndGet();
         images.addAndGet(n);
         return result;
     }
 
-    /** One forward pass on a blank image, so that the first request does not pay for oneDNN's JIT. */
+    /** {@link #warmUp(int, DensePathProbe.Setting)} at batch 1, measuring the dense path. */
     public void warmUp() {
         warmUp(1, DensePathProbe.Setting.AUTO);
     }
@@ -108,17 +119,19 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
             return System.nanoTime() - start;
         });
         network.useOneRowSgemv(choice.sgemv());
-        densePath = choice;
-        log.info("Batch-1 dense layers: {}", choice);
+        log.info("Batch-1 dense layers: {}{}", choice,
+                choice.measured() ? "; measured again on served passes once the JIT is warm" : "");
+        densePath = DensePathChooser.of(choice, choice.measured());
         long one = fastest(new float[image], 1);
         passTimes = batchSize > 1 ? PassTimes.fit(one, batchSize, fastest(new float[batchSize * image], batchSize))
                 : PassTimes.fit(one, 1, one);
         warm = true;
     }
 
-    /** The batch-1 dense path chosen at warm-up; null before it. */
+    /** The batch-1 dense path in use and what it rests on; null before warm-up. */
     public DensePathProbe.Choice densePath() {
-        return densePath;
+        DensePathChooser chooser = densePath;
+        return chooser == null ? null : chooser.current();
     }
 
     private long fastest(float[] input, int n) {

@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * AlexNet as the spec defines it, on ND4J. Activations run in NHWC, the layout in which oneDNN's
+ * AlexNet as the BVLC Caffe model defines it (docs/architecture.md), on ND4J. Activations run in NHWC, the layout in which oneDNN's
  * pooling and libnd4j's LRN (which normalises over the last axis) are both correct and fast, and
  * in which the bvlc file's HWIO kernels and (h, w, c)-ordered fc6 rows are already the engine's
  * layout. Weights live off-heap and are read-only; a forward pass allocates its activations in a

@@ -5,14 +5,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The widths of an AlexNet with the spec's topology: five convolutions (conv2, conv4 and conv5
+ * The widths of an AlexNet with the BVLC topology (docs/architecture.md): five convolutions (conv2, conv4 and conv5
  * grouped in two), three pools, three dense layers. The full network is {@link #FULL}; tests use a
  * reduced width with the same geometry, and fine-tuned models change only {@code classes}.
  */
 public record AlexNetArchitecture(int conv1, int conv2, int conv3, int conv4, int conv5,
                                   int fc6, int fc7, int classes) {
 
-    /** The network of the spec and of {@code bvlc_alexnet.npy}. */
+    /** The network of {@code bvlc_alexnet.npy}. */
     public static final AlexNetArchitecture FULL = new AlexNetArchitecture(96, 256, 384, 384, 256, 4096, 4096, 1000);
 
     /** Side of the input image. */

@@ -67,11 +67,6 @@ public final class AlexNetWeights {
         return layers.values().stream().mapToLong(l -> l.weights().size() + (long) l.bias().size()).sum();
     }
 
-    /** The same parameters with another provenance, e.g. after they were written to a file. */
-    public AlexNetWeights withSource(WeightsSource newSource) {
-        return new AlexNetWeights(architecture, layers, newSource);
-    }
-
     /** The paper's initial standard deviation of weights, used for a new classifier layer. */
     static final double PAPER_INIT_STD = 0.01;
 

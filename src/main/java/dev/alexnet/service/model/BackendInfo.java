@@ -1,6 +1,5 @@
 package dev.alexnet.service.model;
 
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
@@ -27,11 +26,6 @@ public record BackendInfo(String backend, String nativeBuild, boolean onednn, St
         String variant = cuda ? "cuda" : NativeBuild.describe(System.getProperty(NativeBuild.PLATFORM_EXTENSION_PROPERTY, ""));
         return new BackendInfo(backend, variant, build != null && build.contains("HAVE_ONEDNN"), blas, device,
                 ops.ompGetMaxThreads());
-    }
-
-    /** Off-heap bytes JavaCPP has allocated, and the process's physical bytes as JavaCPP measures them. */
-    public static long[] nativeMemory() {
-        return new long[] {Pointer.totalBytes(), Pointer.physicalBytes()};
     }
 
     @Override

@@ -28,11 +28,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * AlexNet's layer operations on ND4J, in NHWC. Each is checked against plain-loop references in
- * the tests, since several ND4J defaults are silently wrong for these weights (see the spec).
+ * the tests, since several ND4J defaults are silently wrong for these weights (docs/architecture.md).
  */
 final class Layers {
 
-    /** The spec's LRN: k=1, alpha=2e-5 per element (not divided by n), beta=0.75, n=5 (radius 2). */
+    /** AlexNet's LRN (docs/architecture.md): k=1, alpha=2e-5 per element (not divided by n), beta=0.75, n=5 (radius 2). */
     static final double LRN_BIAS = 1.0;
     static final double LRN_ALPHA = 2e-5;
     static final double LRN_BETA = 0.75;

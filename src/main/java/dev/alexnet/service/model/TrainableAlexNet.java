@@ -16,8 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * AlexNet with mutable parameters and a backward pass, for training. Its forward pass runs the
  * same {@link Layers} operations in the same order as {@link AlexNet} (a test holds the two to
- * the same outputs); the backward pass uses libnd4j's {@code conv2d_bp}, {@code lrn_bp} and
- * {@code maxpool2d_bp} per group, and plain matrix products for the dense layers. The loss is
+ * the same outputs); the backward pass uses libnd4j's {@code conv2d_bp} and {@code maxpool2d_bp} per
+ * group, its own LRN gradient ({@link Layers#lrnBackward}: libnd4j's {@code lrn_bp} disagrees with
+ * finite differences), and plain matrix products for the dense layers. The loss is
  * the mean softmax cross-entropy over the batch. Parameters are named {@code conv2/w/0} (layer,
  * weights or bias, group) for convolutions and {@code fc6/w} for dense layers. Not thread-safe:
  * one training thread owns it.
@@ -102,11 +103,6 @@ public final class TrainableAlexNet implements AutoCloseable {
     /** The live parameters by name, in forward order. */
     public Map<String, INDArray> parameters() {
         return Collections.unmodifiableMap(parameters);
-    }
-
-    /** Whether a parameter belongs to a convolution (frozen by {@code --freeze conv}). */
-    public static boolean isConvolution(String parameter) {
-        return parameter.startsWith("conv");
     }
 
     /** Whether a parameter is a bias (no weight decay on biases). */
