@@ -69,11 +69,22 @@ class UploadReader {
 
     /** Reads the raw body within the size limit and the upload timeout. */
     private byte[] readBody(HttpServletRequest request) throws IOException {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(maxBytes, 1 << 20));
+        long declared = request.getContentLengthLong();
         try (InputStream in = body(request, maxBytes)) {
+            if (declared >= 0) {
+                // One array of the declared size: a growing buffer and its final copy held 2.5x the
+                // body at once (13 MB for a 5.3 MB photo), which at 64 clients ran a 512 MB heap out.
+                byte[] body = in.readNBytes((int) declared);
+                if (body.length < declared) {
+                    throw new ApiException(ProblemType.MALFORMED_REQUEST,
+                            "the body ended after " + body.length + " of its declared " + declared + " bytes");
+                }
+                return body;
+            }
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream((int) Math.min(maxBytes, 1 << 20));
             in.transferTo(out);
+            return out.toByteArray();
         }
-        return out.toByteArray();
     }
 
     /**

@@ -119,6 +119,12 @@ public final class BenchCommand {
             TrainableAlexNet trainable = train == null ? null : new TrainableAlexNet(loaded, DataType.FLOAT);
             loaded = null;
             float[] probe = new float[3 * 227 * 227];
+            // The JIT's warm-up first (the first cell's --warmup-seconds, at batch 1), then the dense
+            // path: probed cold, it favours sgemv (see DensePathChooser), as the service corrects on live passes.
+            if (train == null && dense == DensePathProbe.Setting.AUTO) {
+                new Warmup(warmup, warmupSeconds).run(() -> net.forward(probe, 1));
+                warmupSeconds = 0;
+            }
             DensePathProbe.Choice densePath = DensePathProbe.choose(dense, sgemv -> {
                 net.useOneRowSgemv(sgemv);
                 long t0 = System.nanoTime();
