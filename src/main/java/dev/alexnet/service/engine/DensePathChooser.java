@@ -20,7 +20,6 @@ final class DensePathChooser {
 
     private static final Logger log = LoggerFactory.getLogger(DensePathChooser.class);
 
-    private final boolean adaptive;
     private final long firstCheckAfter;
     private final long recheckEvery;
     private final int passesPerPath;
@@ -34,24 +33,23 @@ final class DensePathChooser {
     private int mmulCount;
 
     /**
-     * @param initial         the start-up probe's (or the setting's) choice
-     * @param adaptive        whether to check again on live passes (false when a path is forced)
+     * @param initial         the start-up probe's choice, checked again on live passes; a path
+     *                        forced by the setting ({@code !initial.measured()}) is never checked
      * @param firstCheckAfter passes of any size before the first live check
      * @param recheckEvery    batch-1 passes between live checks
      * @param passesPerPath   timed batch-1 passes per path in a check
      */
-    DensePathChooser(DensePathProbe.Choice initial, boolean adaptive, long firstCheckAfter, long recheckEvery, int passesPerPath) {
+    DensePathChooser(DensePathProbe.Choice initial, long firstCheckAfter, long recheckEvery, int passesPerPath) {
         this.sgemv = initial.sgemv();
         this.last = initial;
-        this.adaptive = adaptive;
         this.firstCheckAfter = firstCheckAfter;
         this.recheckEvery = recheckEvery;
         this.passesPerPath = passesPerPath;
     }
 
     /** The defaults: first check after 300 passes, then every 4,000 batch-1 passes, 15 passes per path. */
-    static DensePathChooser of(DensePathProbe.Choice initial, boolean adaptive) {
-        return new DensePathChooser(initial, adaptive, 300, 4_000, DensePathProbe.PASSES);
+    static DensePathChooser of(DensePathProbe.Choice initial) {
+        return new DensePathChooser(initial, 300, 4_000, DensePathProbe.PASSES);
     }
 
     private boolean checking() {
@@ -60,24 +58,16 @@ final class DensePathChooser {
 
     /** The path for the next pass of {@code n} images. */
     boolean pathFor(int n) {
-        if (n != 1 || !adaptive) {
+        if (n != 1 || !last.measured()) {
             return sgemv;
         }
-        if (!checking() && passesSeen >= firstCheckAfter
-                && (last.passes() == 0 || !last.live() || batchOneSinceCheck >= recheckEvery)) {
+        if (!checking() && passesSeen >= firstCheckAfter && (!last.live() || batchOneSinceCheck >= recheckEvery)) {
             sgemvTimes = new long[passesPerPath];
             mmulTimes = new long[passesPerPath];
             sgemvCount = 0;
             mmulCount = 0;
         }
-        if (checking()) {
-            // ABBA order, as the start-up probe: sgemv, Mmul, Mmul, sgemv, ...
-            int k = sgemvCount + mmulCount;
-            int pair = k / 2;
-            boolean firstOfPair = k % 2 == 0;
-            return (pair % 2 == 0) == firstOfPair;
-        }
-        return sgemv;
+        return checking() ? DensePathProbe.sgemvAt(sgemvCount + mmulCount) : sgemv;
     }
 
     /** Records a finished pass of {@code n} images that ran on {@code path}. */
@@ -96,9 +86,7 @@ final class DensePathChooser {
             mmulTimes[mmulCount++] = nanos;
         }
         if (sgemvCount == passesPerPath && mmulCount == passesPerPath) {
-            double s = DensePathProbe.median(sgemvTimes) / 1e6;
-            double m = DensePathProbe.median(mmulTimes) / 1e6;
-            DensePathProbe.Choice choice = new DensePathProbe.Choice(s < m, s, m, passesPerPath, true);
+            DensePathProbe.Choice choice = DensePathProbe.decide(sgemvTimes, mmulTimes, true);
             if (choice.sgemv() != sgemv || !last.live()) {
                 log.info("Batch-1 dense layers, measured on live passes: {}{}", choice,
                         choice.sgemv() != sgemv ? String.format(Locale.ROOT, " (was %s)", sgemv ? "sgemv" : "Mmul") : "");

@@ -11,7 +11,7 @@ import java.util.Locale;
  * libgomp's worker keeps spinning on one of the two cores after each op. Which wins depends on the
  * CPU and on libgomp's spin: on an AMD EPYC with AVX-512 sgemv with a bounded spin made a pass 25%
  * faster; on an Intel Xeon with AMX the bounded spin made a pass 1.6x to 2.5x slower; on an AVX2
- * EPYC neither mattered much (docs/benchmarks.md). So nothing is assumed: the probe runs batch-1
+ * EPYC the dense layers took 15.4 ms on Mmul against 25.7 on sgemv once warm (docs/benchmarks.md). So nothing is assumed: the probe runs batch-1
  * passes on each path, interleaved so that noise from other tenants falls on both, and keeps the
  * one with the lower median.
  */
@@ -95,19 +95,31 @@ public final class DensePathProbe {
         }
         long[] sgemv = new long[passes];
         long[] mmul = new long[passes];
-        for (int i = 0; i < passes; i++) {
-            // ABBA order: a pass that follows the other path's pass gets no systematic edge.
-            if (i % 2 == 0) {
-                sgemv[i] = pass.nanos(true);
-                mmul[i] = pass.nanos(false);
+        for (int k = 0; k < 2 * passes; k++) {
+            boolean path = sgemvAt(k);
+            long nanos = pass.nanos(path);
+            if (path) {
+                sgemv[k / 2] = nanos;
             } else {
-                mmul[i] = pass.nanos(false);
-                sgemv[i] = pass.nanos(true);
+                mmul[k / 2] = nanos;
             }
         }
-        double s = median(sgemv) / 1e6;
-        double m = median(mmul) / 1e6;
-        return new Choice(s < m, s, m, passes, false);
+        return decide(sgemv, mmul, false);
+    }
+
+    /**
+     * The path of the k-th timed pass (from 0) in ABBA order: sgemv, Mmul, Mmul, sgemv, sgemv, ...
+     * so that a pass that follows the other path's pass gets no systematic edge.
+     */
+    static boolean sgemvAt(int k) {
+        return (k / 2 % 2 == 0) == (k % 2 == 0);
+    }
+
+    /** The path with the lower median pass time. */
+    static Choice decide(long[] sgemvNanos, long[] mmulNanos, boolean live) {
+        double s = median(sgemvNanos) / 1e6;
+        double m = median(mmulNanos) / 1e6;
+        return new Choice(s < m, s, m, sgemvNanos.length, live);
     }
 
     static double median(long[] values) {

@@ -78,18 +78,15 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     }
 
     private ForwardResult run(float[] input, int n) {
+        // Before warm-up has made a chooser (the start-up probe's own passes), the path set on the network holds.
         DensePathChooser chooser = densePath;
-        if (chooser == null) {
-            ForwardResult result = network.forward(input, n);
-            passes.incrementAndGet();
-            images.addAndGet(n);
-            return result;
-        }
-        boolean sgemv = chooser.pathFor(n);
+        boolean sgemv = chooser == null ? network.oneRowSgemv() : chooser.pathFor(n);
         network.useOneRowSgemv(sgemv);
         long start = System.nanoTime();
         ForwardResult result = network.forward(input, n);
-        chooser.record(n, sgemv, System.nanoTime() - start);
+        if (chooser != null) {
+            chooser.record(n, sgemv, System.nanoTime() - start);
+        }
         passes.incrementAndGet();
         images.addAndGet(n);
         return result;
@@ -121,7 +118,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
         network.useOneRowSgemv(choice.sgemv());
         log.info("Batch-1 dense layers: {}{}", choice,
                 choice.measured() ? "; measured again on served passes once the JIT is warm" : "");
-        densePath = DensePathChooser.of(choice, choice.measured());
+        densePath = DensePathChooser.of(choice);
         long one = fastest(new float[image], 1);
         passTimes = batchSize > 1 ? PassTimes.fit(one, batchSize, fastest(new float[batchSize * image], batchSize))
                 : PassTimes.fit(one, 1, one);

@@ -93,7 +93,8 @@ public final class AlexNet implements AutoCloseable {
      * or the {@code Mmul} op on libgomp's. sgemv streams the weights faster alone, but shares a
      * core with libgomp's worker while that one still spins after the previous op; how long it
      * spins ({@link OpenMpSpin}) and how the two kinds of thread share this CPU decide which path
-     * wins, so the engine times both at start-up and sets the faster here, before serving.
+     * wins, so the engine times both (at start-up, then on served passes) and sets the faster here
+     * between passes.
      * Passes already running keep the path they started with for the layer they are in.
      */
     public void useOneRowSgemv(boolean sgemv) {

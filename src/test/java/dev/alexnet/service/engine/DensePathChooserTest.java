@@ -24,7 +24,7 @@ class DensePathChooserTest {
 
     @Test
     void aColdStartUpChoiceIsCorrectedOnServedPassesOnceWarm() {
-        DensePathChooser chooser = new DensePathChooser(COLD_SGEMV, true, 10, 1_000, 4);
+        DensePathChooser chooser = new DensePathChooser(COLD_SGEMV, 10, 1_000, 4);
         // Before the first check: the start-up choice, whatever the passes cost.
         assertThat(serve(chooser, 10, 1, sgemv -> !sgemv)).containsOnly(true);
         // The check: 4 passes per path in ABBA order, then Mmul, which was faster, from then on.
@@ -40,7 +40,7 @@ class DensePathChooserTest {
 
     @Test
     void largerBatchesNeitherTriggerNorJoinACheckButCountTowardsTheWarmUp() {
-        DensePathChooser chooser = new DensePathChooser(COLD_SGEMV, true, 5, 1_000, 3);
+        DensePathChooser chooser = new DensePathChooser(COLD_SGEMV, 5, 1_000, 3);
         assertThat(serve(chooser, 5, 32, sgemv -> true)).containsOnly(true);
         assertThat(chooser.pathFor(1)).isTrue();
         chooser.record(1, true, 45_000_000L);
@@ -54,7 +54,7 @@ class DensePathChooserTest {
 
     @Test
     void checksAgainAfterTheIntervalAndFollowsAMachineThatChanged() {
-        DensePathChooser chooser = new DensePathChooser(COLD_SGEMV, true, 0, 20, 2);
+        DensePathChooser chooser = new DensePathChooser(COLD_SGEMV, 0, 20, 2);
         serve(chooser, 4, 1, sgemv -> !sgemv);
         assertThat(chooser.current().sgemv()).isFalse();
         // 20 batch-1 passes later the next check runs; now sgemv is the faster one.
@@ -66,7 +66,7 @@ class DensePathChooserTest {
 
     @Test
     void aForcedPathIsNeverChecked() {
-        DensePathChooser chooser = DensePathChooser.of(DensePathProbe.Choice.forced(false), false);
+        DensePathChooser chooser = DensePathChooser.of(DensePathProbe.Choice.forced(false));
         assertThat(serve(chooser, 10_000, 1, sgemv -> sgemv)).containsOnly(false);
         assertThat(chooser.current().measured()).isFalse();
     }
