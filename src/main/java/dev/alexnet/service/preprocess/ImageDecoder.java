@@ -116,7 +116,7 @@ public final class ImageDecoder {
                 return null;
             }
             checkPixels(ImageFormat.JPEG, header.width(), header.height());
-            pixels = decoder.decode(minSide, minSide);
+            pixels = decoder.decode(header, minSide, minSide);
             int[] rgb = pixels.rgb();
             ICC_Profile icc = JpegIcc.profile(data);
             if (icc != null && !ColorSpaces.isCS_sRGB(icc)) {

@@ -134,9 +134,11 @@ final class TurboJpeg {
             return new Header((int) width.invokeExact(handle), (int) height.invokeExact(handle), cs != CS_CMYK && cs != CS_YCCK);
         }
 
-        /** Decodes at the largest reduction that keeps at least minWidth x minHeight (0 x 0: full size). */
-        Pixels decode(int minWidth, int minHeight) throws Throwable {
-            Header header = header();
+        /**
+         * Decodes the JPEG whose {@link #header()} this is at the largest reduction that keeps at
+         * least minWidth x minHeight (0 x 0: full size).
+         */
+        Pixels decode(Header header, int minWidth, int minHeight) throws Throwable {
             int denominator = denominator(header.width(), header.height(), minWidth, minHeight);
             int w = scaled(header.width(), denominator);
             int h = scaled(header.height(), denominator);
