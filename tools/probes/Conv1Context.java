@@ -7,7 +7,9 @@ import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
 import dev.alexnet.service.model.NativeBuild;
 /**
- * conv1 alone after what precedes it in a pass: MODE none, fc (a 151 MB Mmul like fc6's), sleep
+ * conv1 alone at batch N, ND4J's Conv2D (oneDNN) against im2col in Java plus the Mmul op on the
+ * file's HWIO weights as they are (no reorder), with the largest difference between the two, and
+ * after what precedes it in a pass: MODE none, fc (a 151 MB Mmul like fc6's), sleep
  * (5 ms idle), ws (input and output in a workspace configured like the pass's), ws+8 (the same,
  * 8 bytes off). Run: java -cp "target/classes:$(cat target/classpath.txt)" tools/probes/Conv1Context.java 1 MODE
  */
