@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
-import dev.alexnet.service.model.AlexNet;
+import dev.alexnet.service.model.network.AlexNet;
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.AlexNetWeights;
-import dev.alexnet.service.model.NativeBuild;
-import dev.alexnet.service.model.NpyWeightsReader;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.runtime.NativeBuild;
+import dev.alexnet.service.model.weights.NpyWeightsReader;
 import dev.alexnet.service.preprocess.DecodedImage;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.Preprocessor;

@@ -4,7 +4,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
-import dev.alexnet.service.model.NativeBuild;
+import dev.alexnet.service.model.runtime.NativeBuild;
 /**
  * Whether ND4J 1.0.0-M2.1 can run AlexNet's layers in bfloat16: conv3 at batch 32 and fc6 at batch
  * 32 through the same ops the engine uses (Conv2D NHWC/YXIO, the Mmul op), float32 against

@@ -5,7 +5,7 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.Conv2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Conv2DConfig;
 import org.nd4j.linalg.api.ops.impl.reduce.Mmul;
 import org.nd4j.linalg.factory.Nd4j;
-import dev.alexnet.service.model.NativeBuild;
+import dev.alexnet.service.model.runtime.NativeBuild;
 /**
  * conv1 alone at batch N, ND4J's Conv2D (oneDNN) against im2col in Java plus the Mmul op on the
  * file's HWIO weights as they are (no reorder), with the largest difference between the two, and

@@ -1,5 +1,8 @@
 import java.util.*;
 import dev.alexnet.service.model.*;
+import dev.alexnet.service.model.network.*;
+import dev.alexnet.service.model.weights.*;
+import dev.alexnet.service.model.runtime.*;
 /**
  * Per-layer time of the serving network's forward pass (the time between Trace callbacks; ND4J's
  * CPU ops are synchronous), median of the second half of -Diters passes (default 400).

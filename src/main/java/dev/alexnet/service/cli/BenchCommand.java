@@ -11,14 +11,14 @@ import java.util.SplittableRandom;
 
 import tools.jackson.databind.json.JsonMapper;
 import dev.alexnet.service.engine.DensePathProbe;
-import dev.alexnet.service.model.AlexNet;
+import dev.alexnet.service.model.network.AlexNet;
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.AlexNetWeights;
-import dev.alexnet.service.model.BackendInfo;
-import dev.alexnet.service.model.NativeBuild;
-import dev.alexnet.service.model.NpyWeightsReader;
-import dev.alexnet.service.model.OpenMpSpin;
-import dev.alexnet.service.model.TrainableAlexNet;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.runtime.BackendInfo;
+import dev.alexnet.service.model.runtime.NativeBuild;
+import dev.alexnet.service.model.weights.NpyWeightsReader;
+import dev.alexnet.service.model.runtime.OpenMpSpin;
+import dev.alexnet.service.model.network.TrainableAlexNet;
 import dev.alexnet.service.train.Sgd;
 import org.nd4j.linalg.api.buffer.DataType;
 
@@ -118,7 +118,7 @@ public final class BenchCommand {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             TrainableAlexNet trainable = train == null ? null : new TrainableAlexNet(loaded, DataType.FLOAT);
             loaded = null;
-            float[] probe = new float[3 * 227 * 227];
+            float[] probe = new float[AlexNetArchitecture.INPUT_FLOATS];
             // The JIT's warm-up first (the first cell's --warmup-seconds, at batch 1), then the dense
             // path: probed cold, it favours sgemv (see DensePathChooser), as the service corrects on live passes.
             if (train == null && dense == DensePathProbe.Setting.AUTO) {
@@ -140,7 +140,7 @@ public final class BenchCommand {
             double gflopPerImage = 2.0 * net.architecture().macsPerImage() / 1e9;
             SplittableRandom random = new SplittableRandom(7);
             for (int batch : batches) {
-                float[] input = new float[batch * 3 * 227 * 227];
+                float[] input = new float[batch * AlexNetArchitecture.INPUT_FLOATS];
                 for (int i = 0; i < input.length; i++) {
                     input[i] = (float) (random.nextDouble() * 255 - 128);
                 }

@@ -1,5 +1,7 @@
 package dev.alexnet.service.cli;
 
+import dev.alexnet.service.classify.ClassifyRequestException;
+import dev.alexnet.service.classify.Prediction;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -19,7 +21,7 @@ import dev.alexnet.service.engine.ForwardPass;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.model.ForwardResult;
 import dev.alexnet.service.model.Labels;
-import dev.alexnet.service.model.TopK;
+import dev.alexnet.service.classify.TopK;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.ImageRejectedException;
 import dev.alexnet.service.preprocess.Preprocessor;
@@ -52,11 +54,8 @@ public final class ClassifyCommand {
         this.terminal = terminal;
     }
 
-    private record Options(List<Path> paths, int topk, String format, Path out, Path weights, Path labels,
+    private record Options(List<Path> paths, Integer topk, String format, Path out, Path weights, Path labels,
                            Preprocessor.Mode mode, int batch) {
-    }
-
-    private record Prediction(int rank, int index, String label, double probability) {
     }
 
     public int run(List<String> args) {
@@ -80,6 +79,13 @@ public final class ClassifyCommand {
         try (engine; OutputStream sink = options.out() == null ? null : Files.newOutputStream(options.out())) {
             Labels labels = (options.labels() == null ? Labels.imagenet() : Labels.read(options.labels()))
                     .requireCount(engine.architecture().classes());
+            int classes = engine.architecture().classes();
+            int k;
+            try {
+                k = options.topk() == null ? TopK.defaultFor(classes) : TopK.check("--topk", options.topk(), classes);
+            } catch (ClassifyRequestException e) {
+                throw new UsageException(e.getMessage());
+            }
             PrintStream target = sink == null ? out : new PrintStream(sink, true, StandardCharsets.UTF_8);
             Writer writer = options.format().equals("csv") ? new CsvWriter(target) : new JsonlWriter(target);
             writer.header();
@@ -114,7 +120,7 @@ public final class ClassifyCommand {
                         failed++;
                     } else {
                         writer.success(file.toString(), inputs.get(i).width(), inputs.get(i).height(),
-                                top(result.probabilities(i), options.topk(), labels));
+                                TopK.ranked(result.probabilities(i), k, labels));
                     }
                 }
                 progress.advance(chunk.size(), failed);
@@ -129,7 +135,7 @@ public final class ClassifyCommand {
 
     private Options parse(List<String> args) {
         List<Path> paths = new ArrayList<>();
-        int topk = 5;
+        Integer topk = null;
         String format = "jsonl";
         Path outFile = null;
         Path weights = null;
@@ -172,15 +178,6 @@ public final class ClassifyCommand {
             throw new UsageException("--weights: no such file " + weights);
         }
         return new Options(paths, topk, format, outFile, weights, labels, mode, batch);
-    }
-
-    private static List<Prediction> top(float[] probabilities, int k, Labels labels) {
-        List<Prediction> result = new ArrayList<>();
-        int rank = 1;
-        for (int index : TopK.indices(probabilities, k)) {
-            result.add(new Prediction(rank++, index, labels.name(index), probabilities[index]));
-        }
-        return result;
     }
 
     private interface Writer {

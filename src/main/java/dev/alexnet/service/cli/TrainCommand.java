@@ -10,8 +10,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.NativeBuild;
-import dev.alexnet.service.model.WeightsFormatException;
+import dev.alexnet.service.model.runtime.NativeBuild;
+import dev.alexnet.service.model.weights.WeightsFormatException;
 import dev.alexnet.service.train.PcaColor;
 import dev.alexnet.service.train.Progress;
 import dev.alexnet.service.train.Trainer;

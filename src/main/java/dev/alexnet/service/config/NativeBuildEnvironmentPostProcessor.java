@@ -1,6 +1,6 @@
 package dev.alexnet.service.config;
 
-import dev.alexnet.service.model.NativeBuild;
+import dev.alexnet.service.model.runtime.NativeBuild;
 import org.springframework.boot.EnvironmentPostProcessor;
 import org.springframework.boot.SpringApplication;
 import org.springframework.core.env.ConfigurableEnvironment;

@@ -1,5 +1,6 @@
 package dev.alexnet.service.config;
 
+import dev.alexnet.service.classify.Classifier;
 import java.time.Duration;
 
 import dev.alexnet.service.engine.Batcher;
@@ -22,7 +23,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.ContextClosedEvent;
 
-/** Labels, preprocessing and the batcher, and the order in which they stop. */
+/** Labels, preprocessing, the batcher and the classification use case, and the order in which they stop. */
 @Configuration(proxyBeanMethods = false)
 public class ServiceConfiguration {
 
@@ -42,6 +43,12 @@ public class ServiceConfiguration {
     Preprocessor preprocessor(PreprocessingProperties preprocessing, LimitsProperties limits) {
         return new Preprocessor(new ImageDecoder(limits.maxPixels()), Preprocessor.Mode.parse(preprocessing.mode()),
                 preprocessing.maxConcurrentDecodes(), preprocessing.scaledJpeg());
+    }
+
+    @Bean
+    Classifier classifier(Preprocessor preprocessor, Batcher batcher, InferenceEngine engine, Labels labels, AlexNetMetrics metrics,
+                          LimitsProperties limits) {
+        return new Classifier(preprocessor, batcher, engine, labels, metrics, limits.maxImagesPerRequest());
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package dev.alexnet.service.engine;
 
+import dev.alexnet.service.model.AlexNetArchitecture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class Batcher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Batcher.class);
-    private static final int IMAGE_FLOATS = 3 * 227 * 227;
+    private static final int IMAGE_FLOATS = AlexNetArchitecture.INPUT_FLOATS;
 
     /**
      * @param maxBatchSize  images per forward pass; 1 turns batching off

@@ -2,13 +2,13 @@ package dev.alexnet.service.engine;
 
 import java.nio.file.Path;
 
-import dev.alexnet.service.model.AlexNet;
+import dev.alexnet.service.model.network.AlexNet;
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.AlexNetWeights;
-import dev.alexnet.service.model.BackendInfo;
-import dev.alexnet.service.model.NativeBuild;
-import dev.alexnet.service.model.NpyWeightsReader;
-import dev.alexnet.service.model.OpenMpSpin;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.runtime.BackendInfo;
+import dev.alexnet.service.model.runtime.NativeBuild;
+import dev.alexnet.service.model.weights.NpyWeightsReader;
+import dev.alexnet.service.model.runtime.OpenMpSpin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,5 +1,6 @@
 package dev.alexnet.service.engine;
 
+import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.ForwardResult;
 
 /** Something that runs AlexNet over a batch: the engine, or in batching tests a controllable stand-in. */
@@ -13,7 +14,7 @@ public interface ForwardPass {
 
     /** Lays [3, 227, 227] image tensors one after another: the input of {@link #infer} for a batch. */
     static float[] stack(java.util.List<float[]> images) {
-        int size = 3 * 227 * 227;
+        int size = AlexNetArchitecture.INPUT_FLOATS;
         float[] input = new float[images.size() * size];
         for (int i = 0; i < images.size(); i++) {
             System.arraycopy(images.get(i), 0, input, i * size, size);

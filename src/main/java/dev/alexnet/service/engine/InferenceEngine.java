@@ -9,11 +9,11 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.alexnet.service.model.AlexNet;
+import dev.alexnet.service.model.network.AlexNet;
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.BackendInfo;
+import dev.alexnet.service.model.runtime.BackendInfo;
 import dev.alexnet.service.model.ForwardResult;
-import dev.alexnet.service.model.WeightsSource;
+import dev.alexnet.service.model.weights.WeightsSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

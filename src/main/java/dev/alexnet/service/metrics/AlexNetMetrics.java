@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.InferenceEngine;
-import dev.alexnet.service.model.BackendInfo;
+import dev.alexnet.service.model.runtime.BackendInfo;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;

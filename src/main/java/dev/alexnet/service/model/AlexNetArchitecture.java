@@ -18,18 +18,18 @@ public record AlexNetArchitecture(int conv1, int conv2, int conv3, int conv4, in
     /** Side of the input image. */
     public static final int INPUT_SIZE = 227;
 
+    /** Values in one input image: 3 x 227 x 227, BGR planes. */
+    public static final int INPUT_FLOATS = 3 * INPUT_SIZE * INPUT_SIZE;
+
     /** Side of pool5's output, whose 6x6xC cells feed fc6. */
     public static final int POOL5_SIZE = 6;
 
-    /** Layer names in file and forward order. */
-    public static final List<String> LAYERS = List.of("conv1", "conv2", "conv3", "conv4", "conv5", "fc6", "fc7", "fc8");
+    /** Layer names in file and forward order ({@link LayerTable}). */
+    public static final List<String> LAYERS = LayerTable.NAMES;
 
-    /** The number of groups of each convolution. */
+    /** The number of groups of a layer ({@link LayerTable}). */
     public static int groups(String layer) {
-        return switch (layer) {
-            case "conv2", "conv4", "conv5" -> 2;
-            default -> 1;
-        };
+        return LayerTable.layer(layer).groups();
     }
 
     public AlexNetArchitecture {
@@ -53,17 +53,40 @@ public record AlexNetArchitecture(int conv1, int conv2, int conv3, int conv4, in
         return conv5 * POOL5_SIZE * POOL5_SIZE;
     }
 
-    /** Expected [weights, bias] shapes per layer, in the bvlc layout (HWIO per group, fc as [in, out]). */
+    /** The output width (channels, or units) of a layer. */
+    public int width(String layer) {
+        return switch (layer) {
+            case "conv1" -> conv1;
+            case "conv2" -> conv2;
+            case "conv3" -> conv3;
+            case "conv4" -> conv4;
+            case "conv5" -> conv5;
+            case "fc6" -> fc6;
+            case "fc7" -> fc7;
+            case "fc8" -> classes;
+            default -> throw new IllegalArgumentException("no layer named " + layer);
+        };
+    }
+
+    /**
+     * Expected [weights, bias] shapes per layer, in the bvlc layout (HWIO per group, fc as [in, out]),
+     * from {@link LayerTable}: a grouped convolution's kernels see the previous width over its groups,
+     * fc6 sees pool5 flattened.
+     */
     public Map<String, long[][]> bvlcShapes() {
         Map<String, long[][]> shapes = new LinkedHashMap<>();
-        shapes.put("conv1", shapes(new long[] {11, 11, 3, conv1}));
-        shapes.put("conv2", shapes(new long[] {5, 5, conv1 / 2, conv2}));
-        shapes.put("conv3", shapes(new long[] {3, 3, conv2, conv3}));
-        shapes.put("conv4", shapes(new long[] {3, 3, conv3 / 2, conv4}));
-        shapes.put("conv5", shapes(new long[] {3, 3, conv4 / 2, conv5}));
-        shapes.put("fc6", shapes(new long[] {fc6Inputs(), fc6}));
-        shapes.put("fc7", shapes(new long[] {fc6, fc7}));
-        shapes.put("fc8", shapes(new long[] {fc7, classes}));
+        long previous = 3;
+        boolean afterConvolution = true;
+        for (LayerTable.Layer layer : LayerTable.LAYERS) {
+            long out = width(layer.name());
+            if (layer.isConvolution()) {
+                shapes.put(layer.name(), shapes(new long[] {layer.kernel(), layer.kernel(), previous / layer.groups(), out}));
+            } else {
+                shapes.put(layer.name(), shapes(new long[] {afterConvolution ? fc6Inputs() : previous, out}));
+            }
+            afterConvolution = layer.isConvolution();
+            previous = out;
+        }
         return shapes;
     }
 
@@ -101,7 +124,7 @@ public record AlexNetArchitecture(int conv1, int conv2, int conv3, int conv4, in
                 outputs.get("conv4"), outputs.get("conv5"), outputs.get("fc6"), outputs.get("fc7"), outputs.get("fc8"));
     }
 
-    static long product(long[] shape) {
+    public static long product(long[] shape) {
         long n = 1;
         for (long d : shape) {
             n *= d;

@@ -1,5 +1,6 @@
 package dev.alexnet.service.preprocess;
 
+import dev.alexnet.service.model.AlexNetArchitecture;
 import java.util.Locale;
 import java.util.concurrent.Semaphore;
 
@@ -12,7 +13,7 @@ import java.util.concurrent.Semaphore;
 public final class Preprocessor {
 
     /** Network input side. */
-    public static final int SIZE = 227;
+    public static final int SIZE = AlexNetArchitecture.INPUT_SIZE;
     /** Caffe's evaluation protocol resizes to 256 x 256 before the central crop. */
     public static final int CENTER_CROP_RESIZE = 256;
     /** Per-channel ImageNet mean in B, G, R order, on the 0-255 scale. */

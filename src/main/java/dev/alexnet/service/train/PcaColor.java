@@ -1,6 +1,6 @@
 package dev.alexnet.service.train;
 
-import dev.alexnet.service.model.Gaussian;
+import dev.alexnet.service.model.weights.Gaussian;
 import java.util.SplittableRandom;
 
 /**

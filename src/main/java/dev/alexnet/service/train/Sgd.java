@@ -3,7 +3,7 @@ package dev.alexnet.service.train;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.alexnet.service.model.TrainableAlexNet;
+import dev.alexnet.service.model.network.TrainableAlexNet;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

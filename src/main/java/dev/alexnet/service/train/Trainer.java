@@ -17,12 +17,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.AlexNetWeights;
-import dev.alexnet.service.model.NpyWeightsReader;
-import dev.alexnet.service.model.NpyWeightsWriter;
-import dev.alexnet.service.model.TopK;
-import dev.alexnet.service.model.TrainableAlexNet;
-import dev.alexnet.service.model.WeightsSource;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.weights.NpyWeightsReader;
+import dev.alexnet.service.model.weights.NpyWeightsWriter;
+import dev.alexnet.service.classify.TopK;
+import dev.alexnet.service.model.network.TrainableAlexNet;
+import dev.alexnet.service.model.weights.WeightsSource;
 import dev.alexnet.service.preprocess.DecodedImage;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.Resizer;

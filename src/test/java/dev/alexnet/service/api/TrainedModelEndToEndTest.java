@@ -9,9 +9,9 @@ import java.util.SplittableRandom;
 
 import dev.alexnet.service.cli.Launcher;
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.AlexNetWeights;
-import dev.alexnet.service.model.NativeBuild;
-import dev.alexnet.service.model.NpyWeightsWriter;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.runtime.NativeBuild;
+import dev.alexnet.service.model.weights.NpyWeightsWriter;
 import dev.alexnet.service.preprocess.TestImages;
 import dev.alexnet.service.train.SyntheticDataset;
 import dev.alexnet.service.train.Trainer;

@@ -12,8 +12,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.AlexNetWeights;
-import dev.alexnet.service.model.NpyWeightsWriter;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.weights.NpyWeightsWriter;
 import dev.alexnet.service.preprocess.TestImages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -10,12 +10,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import dev.alexnet.service.model.AlexNet;
+import dev.alexnet.service.model.network.AlexNet;
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.AlexNetWeights;
-import dev.alexnet.service.model.BackendInfo;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.runtime.BackendInfo;
 import dev.alexnet.service.model.ForwardResult;
-import dev.alexnet.service.model.NativeBuild;
+import dev.alexnet.service.model.runtime.NativeBuild;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -11,8 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.alexnet.service.model.NpyWeightsReader;
-import dev.alexnet.service.model.WeightsFormatException;
+import dev.alexnet.service.model.weights.NpyWeightsReader;
+import dev.alexnet.service.model.weights.WeightsFormatException;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.ImageRejectedException;
 import dev.alexnet.service.preprocess.Preprocessor;

@@ -13,11 +13,11 @@ import java.util.SplittableRandom;
 
 import dev.alexnet.service.cli.Launcher;
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.AlexNetWeights;
-import dev.alexnet.service.model.NativeBuild;
-import dev.alexnet.service.model.NpyWeightsReader;
-import dev.alexnet.service.model.NpyWeightsWriter;
-import dev.alexnet.service.model.TrainableAlexNet;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.runtime.NativeBuild;
+import dev.alexnet.service.model.weights.NpyWeightsReader;
+import dev.alexnet.service.model.weights.NpyWeightsWriter;
+import dev.alexnet.service.model.network.TrainableAlexNet;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,0 +1,18 @@
+package dev.alexnet.service.api;
+
+/**
+ * The request attributes the API's parts leave for each other: filters, controllers and exception
+ * handlers read and write them through these keys, so that none of them imports another for a constant.
+ */
+public final class RequestAttributes {
+
+    /** The number of images a successful request classified (an {@code Integer}), for the images counter. */
+    public static final String IMAGES = "alexnet.images";
+    /** The {@code ProblemType} a refused request was answered with, for the outcome and reason tags. */
+    public static final String PROBLEM = "alexnet.problem";
+    /** The request's id (a {@code String}), echoed in problem details and log lines. */
+    public static final String REQUEST_ID = "alexnet.requestId";
+
+    private RequestAttributes() {
+    }
+}

@@ -1,5 +1,0 @@
-package dev.alexnet.service.api;
-
-/** One uploaded image: its client-side file name (or null) and its bytes. */
-public record Upload(String filename, byte[] bytes) {
-}

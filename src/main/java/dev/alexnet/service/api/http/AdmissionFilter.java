@@ -1,0 +1,63 @@
+package dev.alexnet.service.api.http;
+
+import dev.alexnet.service.api.problem.ProblemType;
+import dev.alexnet.service.api.problem.Problems;
+import java.io.IOException;
+
+import dev.alexnet.service.engine.Batcher;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Refuses inference requests before their body is read when the queue is already full (in images
+ * or in time) or the service is draining: under overload a refusal must cost next to nothing, or
+ * refusals eat the CPU that accepted requests need. A small refused body is read and dropped and
+ * the connection kept (a new connection per refusal costs both sides more than reading 1 MB); with
+ * a larger or chunked body the connection is closed instead, the body unread. Requests that pass
+ * are still checked atomically when they reserve their room.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+class AdmissionFilter extends OncePerRequestFilter {
+
+    /** Refused bodies up to this size are read and dropped, keeping the connection: cheaper than a new one. */
+    private static final long KEEP_ALIVE_BODY_BYTES = 1 << 20;
+
+    private final Batcher batcher;
+
+    AdmissionFilter(Batcher batcher) {
+        this.batcher = batcher;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (!"POST".equals(request.getMethod()) || MetricsFilter.endpoint(request.getRequestURI()) == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        ProblemType refusal = !batcher.isAccepting() ? ProblemType.SHUTTING_DOWN
+                : !batcher.hasRoom() ? ProblemType.QUEUE_FULL : null;
+        if (refusal == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        if (refusal == ProblemType.QUEUE_FULL) {
+            batcher.countQueueFullRefusal();
+        }
+        long length = request.getContentLengthLong();
+        if (length < 0 || length > KEEP_ALIVE_BODY_BYTES) {
+            response.setHeader(HttpHeaders.CONNECTION, "close");
+            AbandonedBodyValve.mark(request);
+        }
+        Problems.write(request, response, refusal, refusal == ProblemType.SHUTTING_DOWN ? "the service is shutting down"
+                : "the inference queue is full; retry shortly");
+    }
+}

@@ -1,0 +1,77 @@
+package dev.alexnet.service.api.http;
+
+import dev.alexnet.service.api.problem.ProblemType;
+import dev.alexnet.service.api.problem.Problems;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+
+import dev.alexnet.service.config.SecurityProperties;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * When {@code alexnet.security.api-keys} is set, the API (classify, features, model, and the v2
+ * protocol except its health endpoints) needs one of the keys, in {@code X-API-Key} or as
+ * {@code Authorization: Bearer KEY}. Keys are compared in constant time, as SHA-256 digests so that
+ * their lengths do not leak either. The page, the probes and the management port stay open.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 5)
+class ApiKeyFilter extends OncePerRequestFilter {
+
+    private final List<byte[]> keyDigests;
+
+    ApiKeyFilter(SecurityProperties security) {
+        this.keyDigests = security.apiKeys().stream().map(String::trim).filter(k -> !k.isEmpty()).map(ApiKeyFilter::sha256).toList();
+    }
+
+    static byte[] sha256(String value) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static boolean protectedPath(String path) {
+        return path.equals("/classify") || path.equals("/features") || path.equals("/model")
+                || (path.startsWith("/v2") && !path.startsWith("/v2/health/"));
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (keyDigests.isEmpty() || !protectedPath(request.getRequestURI())) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String presented = request.getHeader("X-API-Key");
+        String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
+        if (presented == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            presented = authorization.substring(7).trim();
+        }
+        boolean ok = false;
+        if (presented != null) {
+            byte[] digest = sha256(presented);
+            for (byte[] key : keyDigests) {
+                ok |= MessageDigest.isEqual(digest, key);
+            }
+        }
+        if (ok) {
+            chain.doFilter(request, response);
+            return;
+        }
+        response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"alexnet-service\"");
+        Problems.write(request, response, ProblemType.UNAUTHORIZED, presented == null
+                ? "an API key is required: send it in X-API-Key or as Authorization: Bearer" : "the API key is not valid");
+    }
+}

@@ -1,0 +1,143 @@
+package dev.alexnet.service.api.v2;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import dev.alexnet.service.api.RequestAttributes;
+import dev.alexnet.service.classify.Classified;
+import dev.alexnet.service.classify.Classifier;
+import dev.alexnet.service.classify.ModelDescription;
+import dev.alexnet.service.classify.Prediction;
+import dev.alexnet.service.model.AlexNetArchitecture;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * The Open Inference Protocol v2 REST API, so that KServe and Triton clients work unchanged. The
+ * one model is {@code alexnet}, version 1; its input {@code data} is the preprocessed FP32 tensor
+ * [N, 3, 227, 227] (BGR minus the ImageNet mean), its outputs {@code prob} [N, classes] and
+ * {@code fc7} [N, 4096]. The classification extension answers {@code "score:index:label"} strings
+ * for {@code prob} and {@code "score:index"} for {@code fc7}, which has no labels.
+ */
+@RestController
+@RequestMapping(path = "/v2", produces = MediaType.APPLICATION_JSON_VALUE)
+class V2Controller {
+
+    static final String VERSION = "1";
+
+    private final Classifier classifier;
+    private final ApplicationAvailability availability;
+
+    V2Controller(Classifier classifier, ApplicationAvailability availability) {
+        this.classifier = classifier;
+        this.availability = availability;
+    }
+
+    @GetMapping
+    V2Models.ServerMetadata server() {
+        String version = V2Controller.class.getPackage().getImplementationVersion();
+        return new V2Models.ServerMetadata("alexnet-service", version == null ? "dev" : version, List.of("classification"));
+    }
+
+    @GetMapping("/health/live")
+    V2Models.Ready live() {
+        return new V2Models.Ready(true);
+    }
+
+    @GetMapping({"/health/ready", "/models/{model}/ready", "/models/{model}/versions/{version}/ready"})
+    ResponseEntity<?> ready(@PathVariable(required = false) String model, @PathVariable(required = false) String version) {
+        if (model != null) {
+            checkModel(model, version);
+        }
+        boolean ready = classifier.isWarm() && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
+        return ready ? ResponseEntity.ok(new V2Models.Ready(true))
+                : ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(new V2Models.Error("not ready"));
+    }
+
+    @GetMapping({"/models/{model}", "/models/{model}/versions/{version}"})
+    V2Models.ModelMetadata metadata(@PathVariable String model, @PathVariable(required = false) String version) {
+        checkModel(model, version);
+        ModelDescription description = classifier.model();
+        long size = AlexNetArchitecture.INPUT_SIZE;
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        parameters.put("weights", description.weights());
+        parameters.put("sha256", String.valueOf(description.sha256()));
+        parameters.put("preprocessing", classifier.inputConvention());
+        return new V2Models.ModelMetadata(Classifier.MODEL, List.of(VERSION), "nd4j_alexnet",
+                List.of(new V2Models.TensorMetadata(V2RequestValidator.INPUT, "FP32", List.of(-1L, 3L, size, size))),
+                List.of(new V2Models.TensorMetadata(V2RequestValidator.PROB, "FP32", List.of(-1L, (long) validator().width("prob"))),
+                        new V2Models.TensorMetadata(V2RequestValidator.FC7, "FP32", List.of(-1L, (long) validator().width("fc7")))),
+                parameters);
+    }
+
+    @PostMapping(path = {"/models/{model}/infer", "/models/{model}/versions/{version}/infer"},
+            consumes = MediaType.APPLICATION_JSON_VALUE)
+    V2Models.InferResponse infer(@PathVariable String model, @PathVariable(required = false) String version,
+                                 @RequestBody V2Models.InferRequest request, HttpServletRequest http) {
+        checkModel(model, version);
+        V2RequestValidator.Valid valid = validator().validate(request, classifier::checkCount);
+        int n = valid.images();
+        int image = V2RequestValidator.IMAGE;
+        List<float[]> tensors = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            float[] t = new float[image];
+            System.arraycopy(valid.data(), i * image, t, 0, image);
+            tensors.add(t);
+        }
+        List<Classified> results = classifier.classifyTensors(tensors);
+        http.setAttribute(RequestAttributes.IMAGES, n);
+        List<V2Models.OutputTensor> outputs = new ArrayList<>(valid.outputs().size());
+        for (V2RequestValidator.Output out : valid.outputs()) {
+            outputs.add(out.classification() != null ? classification(out, results) : tensor(out, results));
+        }
+        return new V2Models.InferResponse(Classifier.MODEL, VERSION, request.id(), outputs);
+    }
+
+    private V2Models.OutputTensor classification(V2RequestValidator.Output out, List<Classified> results) {
+        int k = out.classification();
+        List<String> strings = new ArrayList<>(results.size() * k);
+        for (Classified c : results) {
+            for (Prediction p : classifier.top(out.isProb() ? c.probabilities() : c.features(), k, out.isProb())) {
+                strings.add(p.label() == null ? String.format(Locale.ROOT, "%f:%d", p.probability(), p.index())
+                        : String.format(Locale.ROOT, "%f:%d:%s", p.probability(), p.index(), p.label()));
+            }
+        }
+        return new V2Models.OutputTensor(out.name(), "BYTES", List.of((long) results.size(), (long) k), strings);
+    }
+
+    private V2Models.OutputTensor tensor(V2RequestValidator.Output out, List<Classified> results) {
+        int width = validator().width(out.name());
+        float[] flat = new float[results.size() * width];
+        for (int i = 0; i < results.size(); i++) {
+            System.arraycopy(out.isProb() ? results.get(i).probabilities() : results.get(i).features(), 0, flat, i * width, width);
+        }
+        return new V2Models.OutputTensor(out.name(), "FP32", List.of((long) results.size(), (long) width), flat);
+    }
+
+    private V2RequestValidator validator() {
+        return new V2RequestValidator(classifier.architecture());
+    }
+
+    private static void checkModel(String model, String version) {
+        if (!Classifier.MODEL.equals(model)) {
+            throw new V2Exception(HttpStatus.NOT_FOUND, "unknown model '" + model + "'; this server serves '" + Classifier.MODEL + "'");
+        }
+        if (version != null && !VERSION.equals(version)) {
+            throw new V2Exception(HttpStatus.NOT_FOUND,
+                    "unknown version '" + version + "' of model '" + Classifier.MODEL + "'; the version is " + VERSION);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.alexnet.service.api.v2;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+import dev.alexnet.service.classify.TopK;
+import dev.alexnet.service.model.AlexNetArchitecture;
+
+/**
+ * The rules of a v2 inference request for this model, apart from the controller that runs it: one
+ * FP32 input {@code data} of shape [N, 3, 227, 227] holding N x 154,587 values, outputs {@code prob}
+ * and {@code fc7} each at most once, and the classification extension's k bounded by the output's width.
+ */
+final class V2RequestValidator {
+
+    static final String INPUT = "data";
+    static final String PROB = "prob";
+    static final String FC7 = "fc7";
+    static final int IMAGE = AlexNetArchitecture.INPUT_FLOATS;
+
+    private final AlexNetArchitecture architecture;
+
+    V2RequestValidator(AlexNetArchitecture architecture) {
+        this.architecture = architecture;
+    }
+
+    /** One requested output: its name and the classification extension's k, or null for the raw tensor. */
+    record Output(String name, Integer classification) {
+
+        boolean isProb() {
+            return PROB.equals(name);
+        }
+    }
+
+    /** A request that passed every rule: N images in one flat row-major array, and the outputs wanted. */
+    record Valid(int images, float[] data, List<Output> outputs) {
+    }
+
+    /** The request when it follows every rule; {@code checkCount} (the use case's request limit) sees N once the shape is known. */
+    Valid validate(V2Models.InferRequest request, IntConsumer checkCount) {
+        if (request.inputs() == null || request.inputs().size() != 1) {
+            throw new V2Exception("expected exactly one input, 'data'");
+        }
+        V2Models.InferInput input = request.inputs().get(0);
+        if (!INPUT.equals(input.name())) {
+            throw new V2Exception("unexpected input '" + input.name() + "'; the model's input is 'data'");
+        }
+        if (!"FP32".equals(input.datatype())) {
+            throw new V2Exception("input 'data' has datatype " + input.datatype() + "; expected FP32");
+        }
+        List<Long> shape = input.shape();
+        int size = AlexNetArchitecture.INPUT_SIZE;
+        if (shape == null || shape.size() != 4 || shape.get(1) != 3 || shape.get(2) != size || shape.get(3) != size || shape.get(0) < 1) {
+            throw new V2Exception("input 'data' has shape " + shape + "; expected [N, 3, " + size + ", " + size + "]");
+        }
+        if (shape.get(0) > Integer.MAX_VALUE / IMAGE) {
+            throw new V2Exception("input 'data' has shape " + shape + "; N is far over the request limit");
+        }
+        int n = Math.toIntExact(shape.get(0));
+        checkCount.accept(n);
+        long expected = (long) n * IMAGE;
+        if (input.data() == null || input.data().length != expected) {
+            throw new V2Exception("input 'data' holds " + (input.data() == null ? 0 : input.data().length)
+                    + " values; shape " + shape + " needs " + expected + " (flat, row-major)");
+        }
+        if (input.parameters() != null && input.parameters().containsKey("binary_data_size")) {
+            throw new V2Exception("the binary tensor data extension is not supported; send JSON data");
+        }
+        List<V2Models.RequestedOutput> wanted = request.outputs() == null || request.outputs().isEmpty()
+                ? List.of(new V2Models.RequestedOutput(PROB, null)) : request.outputs();
+        Set<String> seen = new HashSet<>();
+        List<Output> outputs = new ArrayList<>(wanted.size());
+        for (V2Models.RequestedOutput out : wanted) {
+            if (!PROB.equals(out.name()) && !FC7.equals(out.name())) {
+                throw new V2Exception("unknown output '" + out.name() + "'; the model's outputs are 'prob' and 'fc7'");
+            }
+            if (!seen.add(out.name())) {
+                throw new V2Exception("output '" + out.name() + "' is requested twice");
+            }
+            outputs.add(new Output(out.name(), classification(out)));
+        }
+        return new Valid(n, input.data(), outputs);
+    }
+
+    /** The width of an output: the class count for {@code prob}, 4,096 for {@code fc7}. */
+    int width(String output) {
+        return PROB.equals(output) ? architecture.classes() : architecture.fc7();
+    }
+
+    private Integer classification(V2Models.RequestedOutput out) {
+        if (out.parameters() == null) {
+            return null;
+        }
+        if (Boolean.TRUE.equals(out.parameters().get("binary_data"))) {
+            throw new V2Exception("the binary tensor data extension is not supported; set binary_data to false");
+        }
+        Object value = out.parameters().get("classification");
+        if (value == null) {
+            return null;
+        }
+        String parameter = "parameters.classification on '" + out.name() + "'";
+        if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
+            throw new V2Exception(parameter + " must be an integer from 1 to " + width(out.name()) + "; got " + value);
+        }
+        return TopK.check(parameter, number.longValue(), width(out.name()));
+    }
+}

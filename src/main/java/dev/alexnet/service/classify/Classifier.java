@@ -1,0 +1,169 @@
+package dev.alexnet.service.classify;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+import dev.alexnet.service.engine.Batcher;
+import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.metrics.AlexNetMetrics;
+import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.Labels;
+import dev.alexnet.service.preprocess.Preprocessor;
+
+/**
+ * The classification use case between the HTTP API and the engine: uploads or preprocessed tensors
+ * in, ranked predictions, features and timings out. Both controllers call it, so that the request
+ * limit, the top-k rule ({@link TopK}) and the label lookup exist once.
+ */
+public class Classifier {
+
+    /** The name of the one model the service serves, in answers and in the v2 paths. */
+    public static final String MODEL = "alexnet";
+
+    private final Preprocessor preprocessor;
+    private final Batcher batcher;
+    private final InferenceEngine engine;
+    private final Labels labels;
+    private final AlexNetMetrics metrics;
+    private final int maxImages;
+
+    public Classifier(Preprocessor preprocessor, Batcher batcher, InferenceEngine engine, Labels labels, AlexNetMetrics metrics,
+                      int maxImagesPerRequest) {
+        this.preprocessor = preprocessor;
+        this.batcher = batcher;
+        this.engine = engine;
+        this.labels = labels;
+        this.metrics = metrics;
+        this.maxImages = maxImagesPerRequest;
+    }
+
+    /** The outputs for all images of a request, in order, and the request's timings. */
+    public record Outcome(List<Classified> images, Timings timings) {
+    }
+
+    /** Refuses a request of more images than the limit, before any of them is read or decoded. */
+    public void checkCount(int images) {
+        if (images > maxImages) {
+            throw new ClassifyRequestException(ClassifyRequestException.Reason.TOO_MANY_IMAGES,
+                    images + " images in one request; the limit is " + maxImages);
+        }
+    }
+
+    /** Decodes, preprocesses and classifies a request's uploads. */
+    public Outcome classify(List<Upload> uploads) {
+        checkCount(uploads.size());
+        long start = System.nanoTime();
+        List<Preprocessor.Preprocessed> inputs = new ArrayList<>(uploads.size());
+        long decodeNanos = 0;
+        List<Batcher.ImageOutput> outputs;
+        // Room in the queue is taken before decoding: an overloaded server answers 503 without spending CPU.
+        try (Batcher.Reservation reservation = batcher.reserve(uploads.size())) {
+            for (Upload upload : uploads) {
+                Preprocessor.Preprocessed p = preprocessor.preprocess(upload.bytes());
+                metrics.preprocessed(p.decodeNanos());
+                decodeNanos += p.decodeNanos();
+                inputs.add(p);
+            }
+            outputs = await(batcher.submit(reservation, inputs.stream().map(Preprocessor.Preprocessed::tensor).toList()));
+        }
+        List<Classified> classified = new ArrayList<>(uploads.size());
+        long queue = 0;
+        long inference = 0;
+        for (int i = 0; i < uploads.size(); i++) {
+            Batcher.ImageOutput out = outputs.get(i);
+            Preprocessor.Preprocessed in = inputs.get(i);
+            queue = Math.max(queue, out.queueNanos());
+            inference = Math.max(inference, out.inferenceNanos());
+            classified.add(new Classified(uploads.get(i).filename(), in.width(), in.height(), in.tensor(), out.probabilities(),
+                    out.features()));
+        }
+        return new Outcome(classified, new Timings(Timings.ms(decodeNanos), Timings.ms(queue), Timings.ms(inference),
+                Timings.ms(System.nanoTime() - start)));
+    }
+
+    /** Classifies preprocessed tensors (the v2 protocol's input), each 3x227x227. */
+    public List<Classified> classifyTensors(List<float[]> tensors) {
+        checkCount(tensors.size());
+        List<Batcher.ImageOutput> outputs = await(batcher.submit(tensors));
+        List<Classified> classified = new ArrayList<>(tensors.size());
+        for (int i = 0; i < tensors.size(); i++) {
+            Batcher.ImageOutput out = outputs.get(i);
+            classified.add(new Classified(null, AlexNetArchitecture.INPUT_SIZE, AlexNetArchitecture.INPUT_SIZE, tensors.get(i),
+                    out.probabilities(), out.features()));
+        }
+        return classified;
+    }
+
+    /** The top k of the class probabilities, labelled; k as {@link TopK#check} allows. */
+    public List<Prediction> top(float[] probabilities, int k) {
+        return TopK.ranked(probabilities, k, labels);
+    }
+
+    /** The top k of any output: labelled for the class probabilities, unlabelled for an output without labels (fc7). */
+    public List<Prediction> top(float[] values, int k, boolean labelled) {
+        return TopK.ranked(values, k, labelled ? labels : null);
+    }
+
+    /** A vector scaled to unit L2 norm (a copy; the zero vector stays zero). */
+    public static float[] normalized(float[] v) {
+        double sum = 0;
+        for (float x : v) {
+            sum += (double) x * x;
+        }
+        float[] out = v.clone();
+        if (sum > 0) {
+            double inv = 1 / Math.sqrt(sum);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) (out[i] * inv);
+            }
+        }
+        return out;
+    }
+
+    /** How a tensor input must be prepared, for clients that send tensors: channel order, mean, scale, layout. */
+    public String inputConvention() {
+        float[] mean = Preprocessor.MEAN_BGR;
+        return String.format(Locale.ROOT, "BGR, minus mean (%s, %s, %s), 0-255 scale, NCHW", mean[0], mean[1], mean[2]);
+    }
+
+    public AlexNetArchitecture architecture() {
+        return engine.architecture();
+    }
+
+    /** Whether the engine has run its warm-up passes (readiness also needs the application to accept traffic). */
+    public boolean isWarm() {
+        return engine.isWarm();
+    }
+
+    public ModelDescription model() {
+        return new ModelDescription(MODEL, engine.source().name(), engine.source().sha256(), labels.source(),
+                engine.architecture().classes());
+    }
+
+    public ModelInfo info() {
+        return new ModelInfo(MODEL, engine.source().name(), engine.source().sha256(), engine.source().isRandom(),
+                labels.source(), engine.architecture().classes(),
+                preprocessor.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'), preprocessor.jpegDecoding(),
+                engine.backend().nativeBuild(), engine.backend().device(),
+                engine.densePath() == null ? null : engine.densePath().path().toLowerCase(Locale.ROOT), maxImages);
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for inference", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+            if (cause instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(cause);
+        }
+    }
+}

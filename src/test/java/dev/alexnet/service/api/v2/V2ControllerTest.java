@@ -1,0 +1,185 @@
+package dev.alexnet.service.api.v2;
+
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyBoolean;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyList;
+import static org.mockito.BDDMockito.given;
+import static org.mockito.BDDMockito.willThrow;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import dev.alexnet.service.classify.Classified;
+import dev.alexnet.service.classify.Classifier;
+import dev.alexnet.service.classify.ClassifyRequestException;
+import dev.alexnet.service.classify.ModelDescription;
+import dev.alexnet.service.classify.TopK;
+import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.Labels;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.FilterType;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.ResultActions;
+
+/**
+ * The v2 controller's request rules and answers, with the classifier mocked: every malformed
+ * request is a 400 with the protocol's {@code {"error"}}, the classification extension works on
+ * both outputs (fc7 has 4,096 entries and no labels), and the request id is echoed.
+ */
+@WebMvcTest(controllers = V2Controller.class,
+        excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = "dev\\.alexnet\\.service\\.api\\.http\\..*"))
+class V2ControllerTest {
+
+    private static final int IMAGE = 3 * 227 * 227;
+
+    @Autowired
+    private MockMvc mvc;
+
+    @MockitoBean
+    private Classifier classifier;
+
+    @MockitoBean
+    private ApplicationAvailability availability;
+
+    @BeforeEach
+    void model() {
+        given(classifier.architecture()).willReturn(AlexNetArchitecture.FULL);
+        given(classifier.model()).willReturn(new ModelDescription("alexnet", "random-init", null, "imagenet", 1000));
+        given(classifier.classifyTensors(anyList())).willAnswer(call -> {
+            List<float[]> tensors = call.getArgument(0);
+            List<Classified> out = new ArrayList<>();
+            for (float[] t : tensors) {
+                float[] prob = new float[1000];
+                prob[(int) t[0]] = 1;
+                float[] fc7 = new float[4096];
+                fc7[4095] = 9;
+                fc7[4000] = 8;
+                out.add(new Classified(null, 227, 227, t, prob, fc7));
+            }
+            return out;
+        });
+        given(classifier.top(any(), anyInt(), anyBoolean())).willAnswer(
+                call -> TopK.ranked(call.getArgument(0), call.getArgument(1), call.getArgument(2) ? Labels.imagenet() : null));
+    }
+
+    private static String request(String id, long n, String outputs, String name, String datatype, long values) {
+        StringBuilder data = new StringBuilder();
+        for (long i = 0; i < values; i++) {
+            data.append(i == 0 ? "" : ",").append(i % IMAGE == 0 ? Long.toString(7 + i / IMAGE) : "0");
+        }
+        return String.format(Locale.ROOT, """
+                {%s"inputs":[{"name":"%s","datatype":"%s","shape":[%d,3,227,227],"data":[%s]}]%s}""",
+                id == null ? "" : "\"id\":\"" + id + "\",", name, datatype, n, data, outputs == null ? "" : ",\"outputs\":" + outputs);
+    }
+
+    private ResultActions infer(String body) throws Exception {
+        return mvc.perform(post("/v2/models/alexnet/infer").contentType(MediaType.APPLICATION_JSON).content(body));
+    }
+
+    @Test
+    void answersProbabilitiesForEachImageAndEchoesTheRequestId() throws Exception {
+        infer(request("req-7", 2, null, "data", "FP32", 2L * IMAGE))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.id").value("req-7"))
+                .andExpect(jsonPath("$.model_name").value("alexnet"))
+                .andExpect(jsonPath("$.model_version").value("1"))
+                .andExpect(jsonPath("$.outputs[0].name").value("prob"))
+                .andExpect(jsonPath("$.outputs[0].shape[0]").value(2))
+                .andExpect(jsonPath("$.outputs[0].shape[1]").value(1000))
+                .andExpect(jsonPath("$.outputs[0].data[7]").value(1.0))
+                .andExpect(jsonPath("$.outputs[0].data[1008]").value(1.0));
+        infer(request(null, 1, null, "data", "FP32", IMAGE)).andExpect(status().isOk()).andExpect(jsonPath("$.id").doesNotExist());
+    }
+
+    @Test
+    void classificationWorksOnFc7AsScoreAndIndexWithoutALabel() throws Exception {
+        infer(request(null, 1, """
+                [{"name":"fc7","parameters":{"classification":2}},{"name":"prob","parameters":{"classification":1}}]""",
+                "data", "FP32", IMAGE))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.outputs[0].datatype").value("BYTES"))
+                .andExpect(jsonPath("$.outputs[0].shape[1]").value(2))
+                .andExpect(jsonPath("$.outputs[0].data[0]").value("9.000000:4095"))
+                .andExpect(jsonPath("$.outputs[0].data[1]").value("8.000000:4000"))
+                .andExpect(jsonPath("$.outputs[1].data[0]").value("1.000000:7:" + Labels.imagenet().name(7)));
+        infer(request(null, 1, "[{\"name\":\"fc7\",\"parameters\":{\"classification\":4096}}]", "data", "FP32", IMAGE))
+                .andExpect(status().isOk());
+    }
+
+    @Test
+    void malformedRequestsAreRefusedWithTheProtocolsErrorBeforeAnyInference() throws Exception {
+        infer(request(null, 1, null, "image", "FP32", IMAGE)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("unexpected input 'image'; the model's input is 'data'"));
+        infer(request(null, 1, null, "data", "FP16", IMAGE)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data' has datatype FP16; expected FP32"));
+        infer(request(null, 2, null, "data", "FP32", IMAGE)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data' holds 154587 values; shape [2, 3, 227, 227] needs 309174 (flat, row-major)"));
+        infer(request(null, 1, "[{\"name\":\"fc8\"}]", "data", "FP32", IMAGE)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("unknown output 'fc8'; the model's outputs are 'prob' and 'fc7'"));
+        infer(request(null, 1, "[{\"name\":\"prob\"},{\"name\":\"prob\"}]", "data", "FP32", IMAGE)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("output 'prob' is requested twice"));
+        infer(request(null, 1, "[{\"name\":\"prob\",\"parameters\":{\"classification\":1001}}]", "data", "FP32", IMAGE))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("parameters.classification on 'prob' must be from 1 to 1000; got 1001"));
+        infer(request(null, 1, "[{\"name\":\"fc7\",\"parameters\":{\"classification\":4097}}]", "data", "FP32", IMAGE))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("parameters.classification on 'fc7' must be from 1 to 4096; got 4097"));
+        infer(request(null, 1, "[{\"name\":\"prob\",\"parameters\":{\"classification\":2.5}}]", "data", "FP32", IMAGE))
+                .andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("parameters.classification on 'prob' must be an integer from 1 to 1000; got 2.5"));
+        infer("{\"inputs\":").andExpect(status().isBadRequest()).andExpect(jsonPath("$.error").exists());
+        verify(classifier, never()).classifyTensors(anyList());
+    }
+
+    @Test
+    void theUseCasesCountLimitIsA400NamingTheLimit() throws Exception {
+        willThrow(new ClassifyRequestException(ClassifyRequestException.Reason.TOO_MANY_IMAGES, "2 images in one request; the limit is 1"))
+                .given(classifier).checkCount(2);
+        infer(request(null, 2, null, "data", "FP32", 2L * IMAGE)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("2 images in one request; the limit is 1"));
+        verify(classifier, never()).classifyTensors(anyList());
+    }
+
+    @Test
+    void readyOnlyWhenWarmAndAcceptingTraffic() throws Exception {
+        given(availability.getReadinessState()).willReturn(ReadinessState.ACCEPTING_TRAFFIC);
+        mvc.perform(get("/v2/models/alexnet/ready")).andExpect(status().isServiceUnavailable()).andExpect(jsonPath("$.error").value("not ready"));
+        given(classifier.isWarm()).willReturn(true);
+        mvc.perform(get("/v2/models/alexnet/ready")).andExpect(status().isOk()).andExpect(jsonPath("$.ready").value(true));
+        given(availability.getReadinessState()).willReturn(ReadinessState.REFUSING_TRAFFIC);
+        mvc.perform(get("/v2/health/ready")).andExpect(status().isServiceUnavailable());
+        mvc.perform(get("/v2/models/other/ready")).andExpect(status().isNotFound());
+    }
+
+    @Test
+    void unknownModelsAndVersionsAre404AndMetadataGivesTheOutputWidths() throws Exception {
+        infer_("/v2/models/resnet/infer").andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.error").value("unknown model 'resnet'; this server serves 'alexnet'"));
+        infer_("/v2/models/alexnet/versions/2/infer").andExpect(status().isNotFound());
+        mvc.perform(get("/v2/models/alexnet"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.inputs[0].shape[3]").value(227))
+                .andExpect(jsonPath("$.outputs[0].shape[1]").value(1000))
+                .andExpect(jsonPath("$.outputs[1].shape[1]").value(4096));
+    }
+
+    private ResultActions infer_(String path) throws Exception {
+        return mvc.perform(post(path).contentType(MediaType.APPLICATION_JSON).content(request(null, 1, null, "data", "FP32", IMAGE)));
+    }
+}
