@@ -22,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * ND4J's OpenMP and BLAS already use every core within one pass, so two passes at once only
  * contend (measured in docs/benchmarks.md), and one thread means one workspace, so off-heap
  * memory stays flat however many request threads call in. Callers get {@link CompletableFuture}s.
+ * <p>
+ * The served path already calls from one thread (the batcher's), so the hop to this engine's own
+ * thread is kept for the other callers: warm-up and the dense-path probe run on the main thread,
+ * {@code classify} and {@code bench} on theirs, and ND4J's workspaces are per thread, so without
+ * the hop each of them would keep a pass's worth of off-heap activations alive. The hop costs a
+ * 17 to 26 us round trip at the median (under 90 us at p99) against a 39 ms batch-1 pass: 0.05%
+ * (docs/benchmarks.md, "The inference thread hop").
  */
 public final class InferenceEngine implements ForwardPass, AutoCloseable {
 

@@ -1,0 +1,189 @@
+package dev.alexnet.service.engine;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+import dev.alexnet.service.model.ForwardResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gathering and the pass loop, on one thread ({@code alexnet-batcher}): takes the first
+ * waiting image, gathers more for up to {@code maxDelay} while images are on their way (reserved by
+ * requests still decoding them; never when none are), runs one forward pass over the batch and
+ * completes each image's future. Images past their deadline, or past the queue's time bound since
+ * they were admitted, are failed with {@code TIMEOUT} instead of run; a failed pass fails only its
+ * batch.
+ */
+final class BatchLoop implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchLoop.class);
+
+    /** One queued image: its tensor, when it was admitted and queued, its deadline and its future. */
+    record Item(float[] tensor, long reservedNanos, long enqueuedNanos, long deadlineNanos,
+                CompletableFuture<Batcher.ImageOutput> result) {
+    }
+
+    private final ForwardPass engine;
+    private final Batcher.Settings settings;
+    private final Admission admission;
+    private final Batcher.Listener listener;
+    private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    private final Thread thread;
+    private final AtomicLongArray batchSizes;
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong failedBatches = new AtomicLong();
+    private volatile boolean stopped;
+
+    BatchLoop(ForwardPass engine, Batcher.Settings settings, Admission admission, Batcher.Listener listener) {
+        this.engine = engine;
+        this.settings = settings;
+        this.admission = admission;
+        this.listener = listener;
+        this.batchSizes = new AtomicLongArray(settings.maxBatchSize() + 1);
+        this.thread = new Thread(this::loop, "alexnet-batcher");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    void add(Item item) {
+        queue.add(item);
+    }
+
+    private void loop() {
+        List<Item> batch = new ArrayList<>(settings.maxBatchSize());
+        while (!stopped || !queue.isEmpty()) {
+            try {
+                Item first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                long gatherUntil = first.enqueuedNanos() + settings.maxDelay().toNanos();
+                while (batch.size() < settings.maxBatchSize()) {
+                    long wait = gatherUntil - System.nanoTime();
+                    // Wait for company only when some is on its way: images reserved and still being decoded.
+                    boolean expecting = admission.expecting();
+                    Item next = wait > 0 && expecting ? queue.poll(Math.min(wait, 500_000), TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null && expecting && System.nanoTime() < gatherUntil) {
+                        continue;
+                    }
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
+                }
+                admission.passStarted(batch.size());
+                run(batch);
+            } catch (InterruptedException e) {
+                if (stopped) {
+                    break;
+                }
+            } catch (RuntimeException | Error e) {
+                log.error("Batching loop error; failing the current batch", e);
+                for (Item item : batch) {
+                    item.result().completeExceptionally(e);
+                }
+            } finally {
+                admission.passAbandoned(false); // also when run() returned before its pass: every image of the batch had expired
+                batch.clear();
+            }
+        }
+    }
+
+    private void run(List<Item> batch) {
+        long now = System.nanoTime();
+        List<Item> live = new ArrayList<>(batch.size());
+        for (Item item : batch) {
+            if (item.result().isDone()) {
+                continue;
+            }
+            if (now > item.deadlineNanos()) {
+                item.result().completeExceptionally(new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
+                        "the request waited longer than its " + settings.timeout().toMillis() + " ms deadline"));
+            } else if (admission.timeBounded() && now - item.reservedNanos() > settings.maxQueueWait().toNanos()) {
+                item.result().completeExceptionally(new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
+                        "the request waited " + (now - item.reservedNanos()) / 1_000_000 + " ms for its forward pass, past the queue's "
+                                + settings.maxQueueWait().toMillis() + " ms bound (the server slowed down after taking it); retry shortly"));
+            } else {
+                live.add(item);
+            }
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        int n = live.size();
+        float[] input = ForwardPass.stack(live.stream().map(Item::tensor).toList());
+        long start = System.nanoTime();
+        ForwardResult result;
+        try {
+            result = engine.infer(input, n);
+        } catch (RuntimeException e) {
+            failedBatches.incrementAndGet();
+            // Before completing the futures (their callers' work may run on this thread): the pass is over.
+            admission.passAbandoned(true);
+            log.error("Forward pass over a batch of {} failed; failing those {} images only", n, n, e);
+            for (Item item : live) {
+                item.result().completeExceptionally(e);
+            }
+            return;
+        }
+        long end = System.nanoTime();
+        admission.passEnded(n, end);
+        long inferenceNanos = end - start;
+        batches.incrementAndGet();
+        batchSizes.incrementAndGet(n);
+        listener.batch(n, inferenceNanos);
+        for (Item item : live) {
+            listener.queueWait(start - item.enqueuedNanos());
+        }
+        for (int i = 0; i < n; i++) {
+            Item item = live.get(i);
+            item.result().complete(new Batcher.ImageOutput(result.probabilities(i), result.features(i),
+                    start - item.enqueuedNanos(), inferenceNanos, n));
+        }
+    }
+
+    /** Forward passes run. */
+    long batches() {
+        return batches.get();
+    }
+
+    /** The largest batch formed so far. */
+    int largestBatch() {
+        for (int s = batchSizes.length() - 1; s > 0; s--) {
+            if (batchSizes.get(s) > 0) {
+                return s;
+            }
+        }
+        return 0;
+    }
+
+    long failedBatches() {
+        return failedBatches.get();
+    }
+
+    /** Finishes what is queued (bounded by the timeout), stops the thread, and fails whatever is left. */
+    @Override
+    public void close() {
+        stopped = true;
+        try {
+            thread.join(settings.timeout().toMillis() + 5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            thread.interrupt();
+        }
+        Item left;
+        while ((left = queue.poll()) != null) {
+            left.result().completeExceptionally(new InferenceRejectedException(
+                    InferenceRejectedException.Reason.SHUTTING_DOWN, "the service stopped before this image ran"));
+        }
+    }
+}
