@@ -3,6 +3,7 @@ package dev.alexnet.service.api.v2;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.function.IntConsumer;
 
@@ -66,6 +67,13 @@ final class V2RequestValidator {
             throw new V2Exception("input 'data' holds " + (input.data() == null ? 0 : input.data().length)
                     + " values; shape " + shape + " needs " + expected + " (flat, row-major)");
         }
+        int bad = firstNonFinite(input.data());
+        if (bad >= 0) {
+            int size3 = size * size;
+            throw new V2Exception(String.format(Locale.ROOT,
+                    "input 'data' holds a value outside FP32's finite range at index %d ([%d, %d, %d, %d]): %s",
+                    bad, bad / IMAGE, bad % IMAGE / size3, bad % size3 / size, bad % size, input.data()[bad]));
+        }
         if (input.parameters() != null && input.parameters().containsKey("binary_data_size")) {
             throw new V2Exception("the binary tensor data extension is not supported; send JSON data");
         }
@@ -83,6 +91,19 @@ final class V2RequestValidator {
             outputs.add(new Output(out.name(), classification(out)));
         }
         return new Valid(n, input.data(), outputs);
+    }
+
+    /**
+     * The first value that is not a finite float, or -1. A JSON number beyond FP32's range (1e39)
+     * arrives as infinity and would come out of the network as NaN in a 200.
+     */
+    private static int firstNonFinite(float[] data) {
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The width of an output: the class count for {@code prob}, 4,096 for {@code fc7}. */

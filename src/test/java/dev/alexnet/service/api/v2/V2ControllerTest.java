@@ -144,6 +144,12 @@ class V2ControllerTest {
                 .andExpect(status().isBadRequest())
                 .andExpect(jsonPath("$.error").value("parameters.classification on 'prob' must be an integer from 1 to 1000; got 2.5"));
         infer("{\"inputs\":").andExpect(status().isBadRequest()).andExpect(jsonPath("$.error").exists());
+        String beyondFp32 = request(null, 1, null, "data", "FP32", IMAGE).replaceFirst(",0,0,", ",0,1e39,");
+        infer(beyondFp32).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data' holds a value outside FP32's finite range at index 2 ([0, 0, 0, 2]): Infinity"));
+        String lastValue = request(null, 1, null, "data", "FP32", IMAGE).replace(",0]}]", ",-3.5e38]}]");
+        infer(lastValue).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data' holds a value outside FP32's finite range at index 154586 ([0, 2, 226, 226]): -Infinity"));
         verify(classifier, never()).classifyTensors(anyList());
     }
 
