@@ -2,15 +2,10 @@ package dev.alexnet.service.train;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -19,15 +14,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.weights.AlexNetWeights;
 import dev.alexnet.service.model.weights.NpyWeightsReader;
-import dev.alexnet.service.model.weights.NpyWeightsWriter;
-import dev.alexnet.service.classify.TopK;
 import dev.alexnet.service.model.network.TrainableAlexNet;
-import dev.alexnet.service.model.weights.WeightsSource;
 import dev.alexnet.service.preprocess.DecodedImage;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.Resizer;
 import org.nd4j.linalg.api.buffer.DataType;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Trains or fine-tunes AlexNet with the paper's recipe on an ImageFolder dataset: SGD with
@@ -44,10 +35,6 @@ public final class Trainer {
     public static final String LABELS = "labels.txt";
     public static final String REPORT = "training.json";
     public static final String CHECKPOINT = "checkpoint";
-    private static final String MOMENTUM = "momentum.npy";
-    private static final String STATE = "state.json";
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /**
      * The configuration of a run. {@code widths} is the network trained from scratch (fc8's width
@@ -82,6 +69,7 @@ public final class Trainer {
     private final Progress progress;
     private final PrintStream log;
     private final AtomicBoolean stop = new AtomicBoolean();
+    private final CheckpointStore store;
 
     /**
      * @param arguments the command line, saved so that a resumed run uses the same configuration
@@ -91,6 +79,7 @@ public final class Trainer {
         this.arguments = List.copyOf(arguments);
         this.progress = progress;
         this.log = log;
+        this.store = new CheckpointStore(options.out());
     }
 
     /** Asks the run to save a checkpoint and return after the current batch. */
@@ -100,12 +89,12 @@ public final class Trainer {
 
     /** The saved command line of the run in {@code out}, for {@code --resume}. */
     public static List<String> savedArguments(Path out) {
-        return readState(out).arguments();
+        return new CheckpointStore(out).readState().arguments();
     }
 
     public Outcome run() throws IOException {
-        Files.createDirectories(options.out().resolve(CHECKPOINT));
-        State resumed = Files.exists(options.out().resolve(CHECKPOINT).resolve(STATE)) ? readState(options.out()) : null;
+        store.create();
+        State resumed = store.hasState() ? store.readState() : null;
         ImageDecoder decoder = new ImageDecoder(options.maxPixels());
         ImageFolder[] sets = datasets();
         ImageFolder train = sets[0];
@@ -130,7 +119,7 @@ public final class Trainer {
         }
         Augmentation augmentation = new Augmentation(options.randomCrops(), options.flips(), pca, options.pcaSigma());
 
-        AlexNetWeights initial = resumed != null ? new NpyWeightsReader().read(options.out().resolve(WEIGHTS))
+        AlexNetWeights initial = resumed != null ? new NpyWeightsReader().read(store.weights())
                 : initialWeights(train.classes().size());
         int classes = train.classes().size();
         if (initial.architecture().classes() != classes) {
@@ -144,9 +133,7 @@ public final class Trainer {
             Sgd sgd = new Sgd(options.learningRate(), options.momentum(), options.weightDecay());
             State state;
             if (resumed != null) {
-                Map<String, org.nd4j.linalg.api.ndarray.INDArray> velocities = net.split(new NpyWeightsReader()
-                        .read(options.out().resolve(CHECKPOINT).resolve(MOMENTUM)));
-                sgd.restore(velocities);
+                sgd.restore(net.split(store.momentum()));
                 sgd.learningRate(resumed.learningRate());
                 state = resumed;
                 log.printf("resuming at epoch %d, batch %d, learning rate %g%n", state.epochsDone() + 1,
@@ -155,7 +142,7 @@ public final class Trainer {
                 state = new State(arguments, train.classes(), pca, 0, 0, options.learningRate(),
                         -Double.MAX_VALUE, Double.MAX_VALUE, 0, List.of(), "running");
             }
-            Files.writeString(options.out().resolve(LABELS), String.join("\n", train.classes()) + "\n", StandardCharsets.UTF_8);
+            store.writeLabels(train.classes());
             return loop(net, sgd, state, train, validation, augmentation, decoder);
         }
     }
@@ -205,28 +192,20 @@ public final class Trainer {
         return options.heInit() ? AlexNetWeights.heForTraining(target, options.seed()) : AlexNetWeights.forTraining(target, options.seed());
     }
 
-    private record Batch(float[] input, int[] labels, int n) {
-    }
-
-    private static final Batch END = new Batch(new float[0], new int[0], 0);
-
     private Outcome loop(TrainableAlexNet net, Sgd sgd, State state, ImageFolder train, ImageFolder validation,
                          Augmentation augmentation, ImageDecoder decoder) throws IOException {
         List<EpochMetrics> history = new ArrayList<>(state.history());
-        double best = state.bestScore();
-        double bestLoss = state.bestLoss();
-        int waited = state.epochsWithoutImprovement();
+        PlateauSchedule schedule = new PlateauSchedule(options.learningRatePatience(), options.learningRateFactor(),
+                state.bestScore(), state.bestLoss(), state.epochsWithoutImprovement());
         int batchesPerEpoch = (train.samples().size() + options.batch() - 1) / options.batch();
         boolean trainConvolutions = !options.freezeConvolutions();
         for (int epoch = state.epochsDone() + 1; epoch <= options.epochs(); epoch++) {
             int skip = epoch == state.epochsDone() + 1 ? state.batchesDone() : 0;
             List<ImageFolder.Sample> order = new ArrayList<>(train.samples());
             ImageFolder.shuffle(order, new SplittableRandom(mix(options.seed(), epoch, 0)));
-            BlockingQueue<Batch> queue = new ArrayBlockingQueue<>(2);
-            int e = epoch;
-            Thread loader = new Thread(() -> load(order, skip, e, augmentation, decoder, queue), "train-loader");
-            loader.setDaemon(true);
-            loader.start();
+            BlockingQueue<BatchLoader.Batch> queue = new ArrayBlockingQueue<>(2);
+            Thread loader = new BatchLoader(order, skip, epoch, options.batch(), options.seed(), options.data(), augmentation, decoder,
+                    queue, log).start();
             progress.start(epoch, options.epochs(), batchesPerEpoch, skip);
             long start = System.nanoTime();
             double lossSum = 0;
@@ -238,14 +217,14 @@ public final class Trainer {
                     if (stop.get()) {
                         loader.interrupt();
                         progress.interrupted();
-                        save(net, sgd, new State(arguments, train.classes(), augmentation.pca(), epoch - 1, batchIndex,
-                                sgd.learningRate(), best, bestLoss, waited, history, "interrupted"));
+                        store.save(net, sgd, new State(arguments, train.classes(), augmentation.pca(), epoch - 1, batchIndex,
+                                sgd.learningRate(), schedule.best(), schedule.bestLoss(), schedule.waited(), history, "interrupted"), options);
                         log.printf("stopped: checkpoint saved at epoch %d, batch %d of %d; resume with --resume --out %s%n",
                                 epoch, batchIndex, batchesPerEpoch, options.out());
                         return Outcome.INTERRUPTED;
                     }
-                    Batch batch = queue.take();
-                    if (batch == END) {
+                    BatchLoader.Batch batch = queue.take();
+                    if (batch == BatchLoader.END) {
                         break;
                     }
                     TrainableAlexNet.StepResult result = net.step(batch.input(), batch.n(), batch.labels(),
@@ -265,138 +244,25 @@ public final class Trainer {
                 throw new IllegalStateException("interrupted", ex);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            double[] val = validation.samples().isEmpty() ? null : evaluate(net, validation, decoder);
+            double[] val = validation.samples().isEmpty() ? null : Evaluation.evaluate(net, validation, decoder, options.batch());
             EpochMetrics metrics = new EpochMetrics(epoch, sgd.learningRate(), images,
                     images == 0 ? Double.NaN : lossSum / images, images == 0 ? Double.NaN : (double) correct / images,
                     val == null ? null : val[0], val == null ? null : val[1], val == null ? null : val[2],
                     images / seconds, seconds);
             history.add(metrics);
             progress.end(metrics);
-            // Better top-1, or the same top-1 at a lower loss (so that a perfect top-1 does not stall the schedule).
             double score = val != null ? val[1] : 0;
-            double loss = val != null ? val[0] : metrics.trainLoss();
-            if (score > best + 1e-9 || (score > best - 1e-9 && loss < bestLoss - 1e-9)) {
-                best = score;
-                bestLoss = loss;
-                waited = 0;
-            } else if (++waited >= options.learningRatePatience()) {
-                sgd.learningRate(sgd.learningRate() * options.learningRateFactor());
-                waited = 0;
-                log.printf("%s stopped improving: learning rate now %g%n", val != null ? "validation" : "training loss",
-                        sgd.learningRate());
+            double rate = schedule.next(score, val != null ? val[0] : metrics.trainLoss(), sgd.learningRate());
+            if (rate != sgd.learningRate()) {
+                sgd.learningRate(rate);
+                log.printf("%s stopped improving: learning rate now %g%n", val != null ? "validation" : "training loss", rate);
             }
-            save(net, sgd, new State(arguments, train.classes(), augmentation.pca(), epoch, 0, sgd.learningRate(), best, bestLoss, waited,
-                    history, epoch == options.epochs() ? "completed" : "running"));
+            store.save(net, sgd, new State(arguments, train.classes(), augmentation.pca(), epoch, 0, sgd.learningRate(), schedule.best(),
+                    schedule.bestLoss(), schedule.waited(),
+                    history, epoch == options.epochs() ? "completed" : "running"), options);
         }
         log.printf("done: %s, %s, %s in %s%n", WEIGHTS, LABELS, REPORT, options.out());
         return Outcome.COMPLETED;
-    }
-
-    private void load(List<ImageFolder.Sample> order, int skip, int epoch, Augmentation augmentation, ImageDecoder decoder,
-                      BlockingQueue<Batch> queue) {
-        int size = Augmentation.CROP * Augmentation.CROP * 3;
-        try {
-            for (int from = skip * options.batch(); from < order.size(); from += options.batch()) {
-                int n = Math.min(options.batch(), order.size() - from);
-                float[] input = new float[n * size];
-                int[] labels = new int[n];
-                int filled = 0;
-                for (int i = 0; i < n; i++) {
-                    ImageFolder.Sample sample = order.get(from + i);
-                    try {
-                        DecodedImage image = decoder.decode(Files.readAllBytes(sample.file()));
-                        float[] tensor = augmentation.tensor(image,
-                                new SplittableRandom(mix(options.seed(), epoch, key(sample))));
-                        System.arraycopy(tensor, 0, input, filled * size, size);
-                        labels[filled++] = sample.label();
-                    } catch (IOException | RuntimeException e) {
-                        log.printf("skipping %s: %s%n", sample.file(), e.getMessage());
-                    }
-                }
-                if (filled > 0) {
-                    queue.put(filled == n ? new Batch(input, labels, n)
-                            : new Batch(java.util.Arrays.copyOf(input, filled * size), java.util.Arrays.copyOf(labels, filled), filled));
-                }
-            }
-            queue.put(END);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** [mean cross-entropy, top-1 accuracy, top-5 accuracy] on center crops. */
-    private double[] evaluate(TrainableAlexNet net, ImageFolder set, ImageDecoder decoder) throws IOException {
-        int size = Augmentation.CROP * Augmentation.CROP * 3;
-        int classes = set.classes().size();
-        int chunk = Math.min(64, options.batch());
-        double loss = 0;
-        int top1 = 0;
-        int top5 = 0;
-        int count = 0;
-        List<ImageFolder.Sample> samples = set.samples();
-        for (int from = 0; from < samples.size(); from += chunk) {
-            int n = Math.min(chunk, samples.size() - from);
-            float[] input = new float[n * size];
-            for (int i = 0; i < n; i++) {
-                DecodedImage image = decoder.decode(Files.readAllBytes(samples.get(from + i).file()));
-                System.arraycopy(Augmentation.evaluationTensor(image), 0, input, i * size, size);
-            }
-            float[] prob = net.predict(input, n);
-            for (int i = 0; i < n; i++) {
-                int label = samples.get(from + i).label();
-                float[] row = java.util.Arrays.copyOfRange(prob, i * classes, (i + 1) * classes);
-                loss -= Math.log(Math.max(row[label], 1e-30));
-                int[] top = TopK.indices(row, 5);
-                top1 += top[0] == label ? 1 : 0;
-                for (int t : top) {
-                    top5 += t == label ? 1 : 0;
-                }
-                count++;
-            }
-        }
-        return new double[] {loss / count, (double) top1 / count, (double) top5 / count};
-    }
-
-    private void save(TrainableAlexNet net, Sgd sgd, State state) throws IOException {
-        NpyWeightsWriter writer = new NpyWeightsWriter();
-        Path checkpoint = options.out().resolve(CHECKPOINT);
-        writer.write(net.toWeights(WeightsSource.file(WEIGHTS, null)), options.out().resolve(WEIGHTS));
-        writer.write(net.join(sgd.velocities(), WeightsSource.file(MOMENTUM, null)), checkpoint.resolve(MOMENTUM));
-        writeJson(checkpoint.resolve(STATE), state);
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("status", state.status());
-        report.put("arguments", state.arguments());
-        report.put("configuration", options);
-        report.put("network", net.architecture());
-        report.put("classes", state.classes());
-        report.put("pca", state.pca());
-        report.put("learningRate", state.learningRate());
-        report.put("epochs", state.history());
-        writeJson(options.out().resolve(REPORT), report);
-    }
-
-    private static void writeJson(Path file, Object value) throws IOException {
-        Path temp = file.resolveSibling(file.getFileName() + ".partial");
-        Files.writeString(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value), StandardCharsets.UTF_8);
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static State readState(Path out) {
-        Path file = out.resolve(CHECKPOINT).resolve(STATE);
-        if (!Files.exists(file)) {
-            throw new IllegalArgumentException("no checkpoint in " + out + " (expected " + file + ")");
-        }
-        try {
-            return JSON.readValue(Files.readString(file), State.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
-    }
-
-    /** An image's identity for its random draws: its path below the data folder, the same wherever the folder is. */
-    private long key(ImageFolder.Sample sample) {
-        Path file = sample.file();
-        return (file.startsWith(options.data()) ? options.data().relativize(file) : file).toString().hashCode();
     }
 
     /** A seed for one (epoch, item) from the run's seed, so that a resumed run draws the same numbers. */

@@ -28,6 +28,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * the mean softmax cross-entropy over the batch. Parameters are named {@code conv2/w/0} (layer,
  * weights or bias, group) for convolutions and {@code fc6/w} for dense layers. Not thread-safe:
  * one training thread owns it.
+ * <p>
+ * Over 300 lines on purpose: the forward walk, its reverse and the parameter bookkeeping (split and
+ * join in the bvlc layout) share the activation record and the parameter names, and read as one.
  */
 public final class TrainableAlexNet implements AutoCloseable {
 

@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * {@code BINSTRING} data) and re-saves by Python 3 numpy 1 and 2 (protocols 2 to 5). The pickle is
  * interpreted by razorvine's {@link Unpickler}; this class only supplies constructors for the
  * numpy globals and keeps raw array bytes out of the unpickler's memo.
+ * <p>
+ * Over 300 lines on purpose: a pickle reader is one state machine over one opcode table, and
+ * splitting the opcodes from the stack they act on would make each half unreadable alone.
  */
 public final class NpyWeightsReader {
 
