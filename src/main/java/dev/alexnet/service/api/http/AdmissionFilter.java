@@ -21,7 +21,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * refusals eat the CPU that accepted requests need. A small refused body is read and dropped and
  * the connection kept (a new connection per refusal costs both sides more than reading 1 MB); with
  * a larger or chunked body the connection is closed instead, the body unread. Requests that pass
- * are still checked atomically when they reserve their room.
+ * are still checked atomically when they reserve their room. A request that passes also takes its
+ * body's bytes from the {@link UploadBudget}, so that the bodies held at once stay within the heap.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -31,9 +32,11 @@ class AdmissionFilter extends OncePerRequestFilter {
     private static final long KEEP_ALIVE_BODY_BYTES = 1 << 20;
 
     private final Batcher batcher;
+    private final UploadBudget uploads;
 
-    AdmissionFilter(Batcher batcher) {
+    AdmissionFilter(Batcher batcher, UploadBudget uploads) {
         this.batcher = batcher;
+        this.uploads = uploads;
     }
 
     @Override
@@ -45,9 +48,20 @@ class AdmissionFilter extends OncePerRequestFilter {
         }
         ProblemType refusal = !batcher.isAccepting() ? ProblemType.SHUTTING_DOWN
                 : !batcher.hasRoom() ? ProblemType.QUEUE_FULL : null;
+        long cost = uploads.cost(request.getContentLengthLong());
+        String detail = refusal == ProblemType.SHUTTING_DOWN ? "the service is shutting down" : "the inference queue is full; retry shortly";
         if (refusal == null) {
-            chain.doFilter(request, response);
-            return;
+            if (uploads.tryTake(cost)) {
+                try {
+                    chain.doFilter(request, response);
+                } finally {
+                    uploads.give(cost);
+                }
+                return;
+            }
+            refusal = ProblemType.QUEUE_FULL;
+            detail = "the server holds " + (uploads.held() >> 20) + " MB of uploads, its limit is " + (uploads.limit() >> 20)
+                    + " MB; retry shortly";
         }
         if (refusal == ProblemType.QUEUE_FULL) {
             batcher.countQueueFullRefusal();
@@ -57,7 +71,6 @@ class AdmissionFilter extends OncePerRequestFilter {
             response.setHeader(HttpHeaders.CONNECTION, "close");
             AbandonedBodyValve.mark(request);
         }
-        Problems.write(request, response, refusal, refusal == ProblemType.SHUTTING_DOWN ? "the service is shutting down"
-                : "the inference queue is full; retry shortly");
+        Problems.write(request, response, refusal, detail);
     }
 }
