@@ -42,7 +42,7 @@ public class Classifier {
     }
 
     /** The outputs for all images of a request, in order, and the request's timings. */
-    public record Outcome(List<Classified> images, Timings timings) {
+    public record Answer(List<Classified> images, Timings timings) {
     }
 
     /** Refuses a request of more images than the limit, before any of them is read or decoded. */
@@ -54,7 +54,7 @@ public class Classifier {
     }
 
     /** Decodes, preprocesses and classifies a request's uploads. */
-    public Outcome classify(List<Upload> uploads) {
+    public Answer classify(List<Upload> uploads) {
         checkCount(uploads.size());
         long start = System.nanoTime();
         List<Preprocessor.Preprocessed> inputs = new ArrayList<>(uploads.size());
@@ -81,18 +81,21 @@ public class Classifier {
             classified.add(new Classified(uploads.get(i).filename(), in.width(), in.height(), in.tensor(), out.probabilities(),
                     out.features()));
         }
-        return new Outcome(classified, new Timings(Timings.ms(decodeNanos), Timings.ms(queue), Timings.ms(inference),
+        return new Answer(classified, new Timings(Timings.ms(decodeNanos), Timings.ms(queue), Timings.ms(inference),
                 Timings.ms(System.nanoTime() - start)));
     }
 
-    /** Classifies preprocessed tensors (the v2 protocol's input), each 3x227x227. */
-    public List<Classified> classifyTensors(List<float[]> tensors) {
-        checkCount(tensors.size());
-        List<Batcher.ImageOutput> outputs = await(batcher.submit(tensors));
-        List<Classified> classified = new ArrayList<>(tensors.size());
-        for (int i = 0; i < tensors.size(); i++) {
-            Batcher.ImageOutput out = outputs.get(i);
-            classified.add(new Classified(null, AlexNetArchitecture.INPUT_SIZE, AlexNetArchitecture.INPUT_SIZE, tensors.get(i),
+    /**
+     * Classifies {@code n} preprocessed images laid one after another in {@code batch} (the v2
+     * protocol's input tensor, [n, 3, 227, 227] row-major), without cutting it apart. Their
+     * {@link Classified#input()} is null: the caller holds the batch.
+     */
+    public List<Classified> classifyTensors(float[] batch, int n) {
+        checkCount(n);
+        List<Batcher.ImageOutput> outputs = await(batcher.submitBatch(batch, n));
+        List<Classified> classified = new ArrayList<>(n);
+        for (Batcher.ImageOutput out : outputs) {
+            classified.add(new Classified(null, AlexNetArchitecture.INPUT_SIZE, AlexNetArchitecture.INPUT_SIZE, null,
                     out.probabilities(), out.features()));
         }
         return classified;

@@ -54,12 +54,12 @@ public final class ClassifyCommand {
         this.terminal = terminal;
     }
 
-    private record Options(List<Path> paths, Integer topk, String format, Path out, Path weights, Path labels,
+    private record Arguments(List<Path> paths, Integer topk, String format, Path out, Path weights, Path labels,
                            Preprocessor.Mode mode, int batch) {
     }
 
     public int run(List<String> args) {
-        Options options = parse(args);
+        Arguments options = parse(args);
         List<Path> files = new ArrayList<>();
         List<String[]> missing = new ArrayList<>();
         for (Path path : options.paths()) {
@@ -95,7 +95,7 @@ public final class ClassifyCommand {
                 failed++;
             }
             Preprocessor preprocessor = new Preprocessor(new ImageDecoder(40_000_000), options.mode(), 1);
-            Progress progress = new Progress(files.size());
+            FilesProgress progress = new FilesProgress(files.size());
             for (int from = 0; from < files.size(); from += options.batch()) {
                 List<Path> chunk = files.subList(from, Math.min(files.size(), from + options.batch()));
                 List<Path> good = new ArrayList<>();
@@ -133,7 +133,7 @@ public final class ClassifyCommand {
         }
     }
 
-    private Options parse(List<String> args) {
+    private Arguments parse(List<String> args) {
         List<Path> paths = new ArrayList<>();
         Integer topk = null;
         String format = "jsonl";
@@ -177,7 +177,7 @@ public final class ClassifyCommand {
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new UsageException("--weights: no such file " + weights);
         }
-        return new Options(paths, topk, format, outFile, weights, labels, mode, batch);
+        return new Arguments(paths, topk, format, outFile, weights, labels, mode, batch);
     }
 
     private interface Writer {
@@ -243,13 +243,13 @@ public final class ClassifyCommand {
     }
 
     /** A bar with files/s and ETA on a terminal; otherwise a plain line every 5 s and at the end. */
-    private final class Progress {
+    private final class FilesProgress {
         private final int total;
         private final long start = System.nanoTime();
         private int done;
         private long lastLine;
 
-        Progress(int total) {
+        FilesProgress(int total) {
             this.total = total;
         }
 

@@ -65,7 +65,7 @@ public final class TrainCommand {
         }, "train-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            return trainer.run() == Trainer.Outcome.COMPLETED ? 0 : 130;
+            return trainer.run() == Trainer.Ending.COMPLETED ? 0 : 130;
         } catch (IllegalArgumentException | IllegalStateException | WeightsFormatException e) {
             err.println("error: " + e.getMessage());
             return 1;

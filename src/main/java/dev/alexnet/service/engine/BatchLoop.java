@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
+import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.ForwardResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +25,12 @@ final class BatchLoop implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(BatchLoop.class);
 
-    /** One queued image: its tensor, when it was admitted and queued, its deadline and its future. */
-    record Item(float[] tensor, long reservedNanos, long enqueuedNanos, long deadlineNanos,
+    /**
+     * One queued image: where its tensor is (3 x 227 x 227 values from {@code offset}, so that a
+     * batch sent as one array is not cut up only to be stacked again), when it was admitted and
+     * queued, its deadline and its future.
+     */
+    record Item(float[] data, int offset, long reservedNanos, long enqueuedNanos, long deadlineNanos,
                 CompletableFuture<Batcher.ImageOutput> result) {
     }
 
@@ -118,7 +123,11 @@ final class BatchLoop implements AutoCloseable {
             return;
         }
         int n = live.size();
-        float[] input = ForwardPass.stack(live.stream().map(Item::tensor).toList());
+        int size = AlexNetArchitecture.INPUT_FLOATS;
+        float[] input = new float[n * size];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(live.get(i).data(), live.get(i).offset(), input, i * size, size);
+        }
         long start = System.nanoTime();
         ForwardResult result;
         try {

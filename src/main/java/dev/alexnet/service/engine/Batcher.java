@@ -7,6 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 import dev.alexnet.service.model.AlexNetArchitecture;
 
@@ -157,24 +159,48 @@ public final class Batcher implements AutoCloseable {
 
     /** Queues images whose room was reserved; the reservation is consumed. */
     public CompletableFuture<List<ImageOutput>> submit(Reservation reservation, List<float[]> tensors) {
-        if (tensors.size() != reservation.images()) {
-            reservation.close();
-            throw new IllegalArgumentException("reserved " + reservation.images() + " images, submitted " + tensors.size());
-        }
         for (float[] t : tensors) {
             if (t.length != AlexNetArchitecture.INPUT_FLOATS) {
                 reservation.close();
                 throw new IllegalArgumentException("an image tensor has " + t.length + " values, expected 3 x 227 x 227");
             }
         }
+        return enqueue(reservation, tensors.size(), tensors::get, i -> 0);
+    }
+
+    /**
+     * Queues {@code n} images laid one after another in {@code batch} (a v2 request's tensor),
+     * without copying them apart: each image's pass reads its slice.
+     */
+    public CompletableFuture<List<ImageOutput>> submitBatch(float[] batch, int n) {
+        if (n < 1 || batch.length != (long) n * AlexNetArchitecture.INPUT_FLOATS) {
+            throw new IllegalArgumentException("a batch of " + n + " images needs " + (long) n * AlexNetArchitecture.INPUT_FLOATS
+                    + " values, got " + batch.length);
+        }
+        Reservation reservation;
+        try {
+            reservation = reserve(n);
+        } catch (InferenceRejectedException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return enqueue(reservation, n, i -> batch, i -> i * AlexNetArchitecture.INPUT_FLOATS);
+    }
+
+    private CompletableFuture<List<ImageOutput>> enqueue(Reservation reservation, int n, IntFunction<float[]> data,
+                                                         IntUnaryOperator offset) {
+        if (n != reservation.images()) {
+            reservation.close();
+            throw new IllegalArgumentException("reserved " + reservation.images() + " images, submitted " + n);
+        }
         if (!reservation.take()) {
             throw new IllegalStateException("this reservation was already used or released");
         }
         long now = System.nanoTime();
         long deadline = now + settings.timeout().toNanos();
-        List<CompletableFuture<ImageOutput>> futures = new ArrayList<>(tensors.size());
-        for (float[] t : tensors) {
-            BatchLoop.Item item = new BatchLoop.Item(t, reservation.reservedNanos, now, deadline, new CompletableFuture<>());
+        List<CompletableFuture<ImageOutput>> futures = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            BatchLoop.Item item = new BatchLoop.Item(data.apply(i), offset.applyAsInt(i), reservation.reservedNanos, now, deadline,
+                    new CompletableFuture<>());
             futures.add(item.result());
             loop.add(item);
         }

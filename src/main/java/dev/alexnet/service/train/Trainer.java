@@ -47,8 +47,8 @@ public final class Trainer {
                           boolean pca, double pcaSigma, long seed, AlexNetArchitecture widths, boolean heInit, long maxPixels) {
     }
 
-    /** How a run ended. */
-    public enum Outcome { COMPLETED, INTERRUPTED }
+    /** How a run ended: all epochs done, or stopped with a checkpoint to resume from. */
+    public enum Ending { COMPLETED, INTERRUPTED }
 
     /**
      * One epoch's measurements; the validation fields are null without a validation set.
@@ -92,7 +92,7 @@ public final class Trainer {
         return new CheckpointStore(out).readState().arguments();
     }
 
-    public Outcome run() throws IOException {
+    public Ending run() throws IOException {
         store.create();
         State resumed = store.hasState() ? store.readState() : null;
         ImageDecoder decoder = new ImageDecoder(options.maxPixels());
@@ -192,7 +192,7 @@ public final class Trainer {
         return options.heInit() ? AlexNetWeights.heForTraining(target, options.seed()) : AlexNetWeights.forTraining(target, options.seed());
     }
 
-    private Outcome loop(TrainableAlexNet net, Sgd sgd, State state, ImageFolder train, ImageFolder validation,
+    private Ending loop(TrainableAlexNet net, Sgd sgd, State state, ImageFolder train, ImageFolder validation,
                          Augmentation augmentation, ImageDecoder decoder) throws IOException {
         List<EpochMetrics> history = new ArrayList<>(state.history());
         PlateauSchedule schedule = new PlateauSchedule(options.learningRatePatience(), options.learningRateFactor(),
@@ -221,7 +221,7 @@ public final class Trainer {
                                 sgd.learningRate(), schedule.best(), schedule.bestLoss(), schedule.waited(), history, "interrupted"), options);
                         log.printf("stopped: checkpoint saved at epoch %d, batch %d of %d; resume with --resume --out %s%n",
                                 epoch, batchIndex, batchesPerEpoch, options.out());
-                        return Outcome.INTERRUPTED;
+                        return Ending.INTERRUPTED;
                     }
                     BatchLoader.Batch batch = queue.take();
                     if (batch == BatchLoader.END) {
@@ -262,7 +262,7 @@ public final class Trainer {
                     history, epoch == options.epochs() ? "completed" : "running"), options);
         }
         log.printf("done: %s, %s, %s in %s%n", WEIGHTS, LABELS, REPORT, options.out());
-        return Outcome.COMPLETED;
+        return Ending.COMPLETED;
     }
 
     /** A seed for one (epoch, item) from the run's seed, so that a resumed run draws the same numbers. */

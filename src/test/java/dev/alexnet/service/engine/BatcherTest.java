@@ -65,6 +65,20 @@ class BatcherTest {
     }
 
     @Test
+    void aBatchSentAsOneArrayIsReadInPlaceAndEachImageGetsItsOwnSlicesAnswer() throws Exception {
+        batcher = new Batcher(echo, new Batcher.Settings(2, Duration.ZERO, 8, Duration.ofSeconds(10)));
+        float[] batch = new float[3 * IMAGE];
+        for (int i = 0; i < 3; i++) {
+            batch[i * IMAGE] = 100 + i;
+        }
+        List<Batcher.ImageOutput> outputs = batcher.submitBatch(batch, 3).get(10, TimeUnit.SECONDS);
+        assertThat(outputs).extracting(o -> o.probabilities()[0]).containsExactly(100f, 101f, 102f);
+        assertThat(batchSizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(3);
+        assertThatThrownBy(() -> batcher.submitBatch(new float[IMAGE + 1], 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(batcher.queueDepth()).as("a refused batch reserves nothing").isZero();
+    }
+
+    @Test
     void concurrentRequestsShareForwardPassesAndGetTheirOwnAnswers() throws Exception {
         gated.set(true);
         batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ofMillis(50), 256, Duration.ofSeconds(10)));

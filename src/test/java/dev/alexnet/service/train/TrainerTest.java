@@ -112,7 +112,7 @@ class TrainerTest {
         };
         trainer[0] = new Trainer(options, List.of("--data", dir.resolve("data").toString(), "--out", out.toString(),
                 "--from", from.toString(), "--epochs", "2", "--batch", "8", "--lr", "0.001"), stopper, print);
-        assertThat(trainer[0].run()).isEqualTo(Trainer.Outcome.INTERRUPTED);
+        assertThat(trainer[0].run()).isEqualTo(Trainer.Ending.INTERRUPTED);
         assertThat(log.toString(StandardCharsets.UTF_8)).contains("checkpoint saved at epoch 1, batch 2");
         assertThat(report(out).get("status").asString()).isEqualTo("interrupted");
         assertThat(Files.exists(out.resolve(Trainer.CHECKPOINT).resolve("momentum.npy"))).isTrue();

@@ -34,26 +34,26 @@ class ClassifyController {
         int classes = classifier.architecture().classes();
         int k = topk == null ? TopK.defaultFor(classes) : TopK.check("topk", parseInteger("topk", topk, classes), classes);
         boolean withPreview = parseBoolean("preview", preview);
-        Classifier.Outcome outcome = classifier.classify(uploads.read(request, classifier::checkCount));
-        request.setAttribute(RequestAttributes.IMAGES, outcome.images().size());
-        List<RestModels.ImageResult> results = outcome.images().stream()
+        Classifier.Answer answer = classifier.classify(uploads.read(request, classifier::checkCount));
+        request.setAttribute(RequestAttributes.IMAGES, answer.images().size());
+        List<RestModels.ImageResult> results = answer.images().stream()
                 .map(c -> new RestModels.ImageResult(c.filename(), c.width(), c.height(), classifier.top(c.probabilities(), k),
                         withPreview ? Previews.png(c.input()) : null))
                 .toList();
-        return new RestModels.ClassifyResponse(classifier.model(), results, outcome.timings());
+        return new RestModels.ClassifyResponse(classifier.model(), results, answer.timings());
     }
 
     @PostMapping(path = "/features", produces = MediaType.APPLICATION_JSON_VALUE)
     RestModels.FeaturesResponse features(HttpServletRequest request,
                                          @RequestParam(name = "normalize", required = false) String normalize) throws IOException {
         boolean l2 = parseBoolean("normalize", normalize);
-        Classifier.Outcome outcome = classifier.classify(uploads.read(request, classifier::checkCount));
-        request.setAttribute(RequestAttributes.IMAGES, outcome.images().size());
-        List<RestModels.FeatureResult> results = outcome.images().stream()
+        Classifier.Answer answer = classifier.classify(uploads.read(request, classifier::checkCount));
+        request.setAttribute(RequestAttributes.IMAGES, answer.images().size());
+        List<RestModels.FeatureResult> results = answer.images().stream()
                 .map(c -> new RestModels.FeatureResult(c.filename(), c.width(), c.height(), l2,
                         l2 ? Classifier.normalized(c.features()) : c.features()))
                 .toList();
-        return new RestModels.FeaturesResponse(classifier.model(), "fc7", classifier.architecture().fc7(), results, outcome.timings());
+        return new RestModels.FeaturesResponse(classifier.model(), "fc7", classifier.architecture().fc7(), results, answer.timings());
     }
 
     private static long parseInteger(String name, String value, int max) {

@@ -90,14 +90,7 @@ class V2Controller {
         checkModel(model, version);
         V2RequestValidator.Valid valid = validator().validate(request, classifier::checkCount);
         int n = valid.images();
-        int image = V2RequestValidator.IMAGE;
-        List<float[]> tensors = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            float[] t = new float[image];
-            System.arraycopy(valid.data(), i * image, t, 0, image);
-            tensors.add(t);
-        }
-        List<Classified> results = classifier.classifyTensors(tensors);
+        List<Classified> results = classifier.classifyTensors(valid.data(), n);
         http.setAttribute(RequestAttributes.IMAGES, n);
         List<V2Models.OutputTensor> outputs = new ArrayList<>(valid.outputs().size());
         for (V2RequestValidator.Output out : valid.outputs()) {

@@ -65,7 +65,7 @@ class ClassifyControllerTest {
         given(classifier.model()).willReturn(MODEL);
         float[] probabilities = new float[1000];
         float[] features = {3, 4};
-        given(classifier.classify(anyList())).willAnswer(call -> new Classifier.Outcome(
+        given(classifier.classify(anyList())).willAnswer(call -> new Classifier.Answer(
                 List.of(new Classified("cat.jpg", 500, 375, new float[0], probabilities, features)), new Timings(1, 2, 3, 6)));
         given(classifier.top(any(), anyInt())).willAnswer(call -> {
             int k = call.getArgument(1);

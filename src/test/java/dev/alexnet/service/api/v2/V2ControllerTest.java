@@ -61,10 +61,12 @@ class V2ControllerTest {
     void model() {
         given(classifier.architecture()).willReturn(AlexNetArchitecture.FULL);
         given(classifier.model()).willReturn(new ModelDescription("alexnet", "random-init", null, "imagenet", 1000));
-        given(classifier.classifyTensors(anyList())).willAnswer(call -> {
-            List<float[]> tensors = call.getArgument(0);
+        given(classifier.classifyTensors(any(float[].class), anyInt())).willAnswer(call -> {
+            float[] batch = call.getArgument(0);
+            int n = call.getArgument(1);
             List<Classified> out = new ArrayList<>();
-            for (float[] t : tensors) {
+            for (int i = 0; i < n; i++) {
+                float[] t = java.util.Arrays.copyOfRange(batch, i * IMAGE, (i + 1) * IMAGE);
                 float[] prob = new float[1000];
                 prob[(int) t[0]] = 1;
                 float[] fc7 = new float[4096];
@@ -150,7 +152,7 @@ class V2ControllerTest {
         String lastValue = request(null, 1, null, "data", "FP32", IMAGE).replace(",0]}]", ",-3.5e38]}]");
         infer(lastValue).andExpect(status().isBadRequest())
                 .andExpect(jsonPath("$.error").value("input 'data' holds a value outside FP32's finite range at index 154586 ([0, 2, 226, 226]): -Infinity"));
-        verify(classifier, never()).classifyTensors(anyList());
+        verify(classifier, never()).classifyTensors(any(float[].class), anyInt());
     }
 
     @Test
@@ -159,7 +161,7 @@ class V2ControllerTest {
                 .given(classifier).checkCount(2);
         infer(request(null, 2, null, "data", "FP32", 2L * IMAGE)).andExpect(status().isBadRequest())
                 .andExpect(jsonPath("$.error").value("2 images in one request; the limit is 1"));
-        verify(classifier, never()).classifyTensors(anyList());
+        verify(classifier, never()).classifyTensors(any(float[].class), anyInt());
     }
 
     @Test
