@@ -5,6 +5,7 @@
 # status codes hey saw. Traffic stays on 127.0.0.1; each run is bounded by --seconds.
 #
 # usage: tools/bench-memory.sh [SECONDS=20] [CLIENTS=64] [IMAGE=/tmp/alexnet-bench-http/phone-4032x3024.jpg]
+# JAVA_FLAGS replaces the JVM flags (default: the README's); SETTINGS="budget" runs one setting only.
 # Needs: target/alexnet-service.jar, Debian's hey, and a phone-size JPEG (tools/peers/make_photo.py makes one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,11 +14,12 @@ CLIENTS="${2:-64}"
 IMAGE="${3:-/tmp/alexnet-bench-http/phone-4032x3024.jpg}"
 PORT=18090
 [[ -f "$IMAGE" ]] || { echo "no image $IMAGE" >&2; exit 1; }
-for setting in budget none; do
+JAVA_FLAGS="${JAVA_FLAGS:--Xmx512m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m}"
+for setting in ${SETTINGS:-budget none}; do
   extra=()
   [[ $setting == none ]] && extra=(--alexnet.max-upload-bytes-in-flight=100GB)
-  MALLOC_ARENA_MAX=2 java -Xmx512m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m \
-    -jar target/alexnet-service.jar --server.port=$PORT "${extra[@]}" > "/tmp/bench-memory-$setting.log" 2>&1 &
+  # shellcheck disable=SC2086
+  MALLOC_ARENA_MAX=2 java $JAVA_FLAGS -jar target/alexnet-service.jar --server.port=$PORT "${extra[@]}" > "/tmp/bench-memory-$setting.log" 2>&1 &
   pid=$!
   for _ in $(seq 120); do curl -sf "127.0.0.1:$PORT/actuator/health/readiness" >/dev/null && break; sleep 1; done
   start_rss=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$pid/status)
@@ -27,7 +29,7 @@ for setting in budget none; do
   rss=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$pid/status)
   ooms=$(grep -c "OutOfMemoryError" "/tmp/bench-memory-$setting.log" || true)
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  echo "== $setting: RSS at start ${start_rss} MiB, peak ${peak} MiB, at end ${rss} MiB; OutOfMemoryError lines in the log: $ooms"
+  echo "== $setting ($JAVA_FLAGS): RSS at start ${start_rss} MiB, peak ${peak} MiB, at end ${rss} MiB; OutOfMemoryError lines in the log: $ooms"
   echo "$out" | grep -E "Requests/sec|Status code distribution" -A0
   echo "$out" | sed -n '/Status code distribution/,/^$/p' | tail -n +2
   echo "$out" | grep -E "^\s+(50|99)% in"
