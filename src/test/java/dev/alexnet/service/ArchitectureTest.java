@@ -42,7 +42,7 @@ class ArchitectureTest {
                 .layer("application").definedBy("dev.alexnet.service")
                 .whereLayer("rest").mayOnlyBeAccessedByLayers("config")
                 .whereLayer("v2").mayOnlyBeAccessedByLayers("config")
-                .whereLayer("http").mayOnlyBeAccessedByLayers("rest", "config")
+                .whereLayer("http").mayOnlyBeAccessedByLayers("rest", "v2", "config")
                 .whereLayer("problem").mayOnlyBeAccessedByLayers("rest", "v2", "http")
                 .whereLayer("attributes").mayOnlyBeAccessedByLayers("rest", "v2", "http", "problem")
                 .whereLayer("classify").mayOnlyBeAccessedByLayers("rest", "v2", "http", "problem", "config", "cli", "train")

@@ -1,5 +1,6 @@
 package dev.alexnet.service.api.v2;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,12 +8,15 @@ import java.util.Locale;
 import java.util.Map;
 
 import dev.alexnet.service.api.RequestAttributes;
+import dev.alexnet.service.api.http.UploadReader;
+import dev.alexnet.service.api.problem.ApiException;
 import dev.alexnet.service.classify.Classified;
 import dev.alexnet.service.classify.Classifier;
 import dev.alexnet.service.classify.ModelDescription;
 import dev.alexnet.service.classify.Prediction;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.http.HttpStatus;
@@ -22,8 +26,10 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.util.unit.DataSize;
 
 /**
  * The Open Inference Protocol v2 REST API, so that KServe and Triton clients work unchanged. The
@@ -40,16 +46,23 @@ class V2Controller {
 
     private final Classifier classifier;
     private final ApplicationAvailability availability;
+    private final UploadReader uploads;
+    private final long maxBinaryBytes;
 
-    V2Controller(Classifier classifier, ApplicationAvailability availability) {
+    /** @param maxBinaryBytes the largest binary request body: the same bound as a multipart request's */
+    V2Controller(Classifier classifier, ApplicationAvailability availability, UploadReader uploads,
+                 @Value("${spring.servlet.multipart.max-request-size:64MB}") DataSize maxBinaryBytes) {
         this.classifier = classifier;
         this.availability = availability;
+        this.uploads = uploads;
+        this.maxBinaryBytes = maxBinaryBytes.toBytes();
     }
 
     @GetMapping
     V2Models.ServerMetadata server() {
         String version = V2Controller.class.getPackage().getImplementationVersion();
-        return new V2Models.ServerMetadata("alexnet-service", version == null ? "dev" : version, List.of("classification"));
+        return new V2Models.ServerMetadata("alexnet-service", version == null ? "dev" : version,
+                List.of("classification", "binary_tensor_data"));
     }
 
     @GetMapping("/health/live")
@@ -85,18 +98,50 @@ class V2Controller {
 
     @PostMapping(path = {"/models/{model}/infer", "/models/{model}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_JSON_VALUE)
-    V2Models.InferResponse infer(@PathVariable String model, @PathVariable(required = false) String version,
-                                 @RequestBody V2Models.InferRequest request, HttpServletRequest http) {
+    ResponseEntity<?> infer(@PathVariable String model, @PathVariable(required = false) String version,
+                            @RequestBody V2Models.InferRequest request, HttpServletRequest http) {
         checkModel(model, version);
+        return answer(request, http);
+    }
+
+    /** The binary tensor data extension: the JSON request, then raw tensor bytes, in one body of any content type. */
+    @PostMapping(path = {"/models/{model}/infer", "/models/{model}/versions/{version}/infer"}, headers = BinaryTensors.HEADER)
+    ResponseEntity<?> inferBinary(@PathVariable String model, @PathVariable(required = false) String version,
+                                  @RequestHeader(BinaryTensors.HEADER) String jsonLength, HttpServletRequest http) throws IOException {
+        checkModel(model, version);
+        byte[] body;
+        try {
+            body = uploads.readBody(http, maxBinaryBytes);
+        } catch (ApiException e) {
+            throw new V2Exception(e.type().status(), e.getMessage());
+        }
+        return answer(BinaryTensors.decode(body, jsonLength), http);
+    }
+
+    private ResponseEntity<?> answer(V2Models.InferRequest request, HttpServletRequest http) {
         V2RequestValidator.Valid valid = validator().validate(request, classifier::checkCount);
         int n = valid.images();
         List<Classified> results = classifier.classifyTensors(valid.data(), n);
         http.setAttribute(RequestAttributes.IMAGES, n);
         List<V2Models.OutputTensor> outputs = new ArrayList<>(valid.outputs().size());
+        List<byte[]> binaries = new ArrayList<>();
         for (V2RequestValidator.Output out : valid.outputs()) {
-            outputs.add(out.classification() != null ? classification(out, results) : tensor(out, results));
+            V2Models.OutputTensor tensor = out.classification() != null ? classification(out, results) : tensor(out, results);
+            if (out.binary()) {
+                byte[] bytes = BinaryTensors.bytes(tensor.data());
+                binaries.add(bytes);
+                tensor = BinaryTensors.asBinary(tensor, bytes);
+            }
+            outputs.add(tensor);
         }
-        return new V2Models.InferResponse(Classifier.MODEL, VERSION, request.id(), outputs);
+        V2Models.InferResponse response = new V2Models.InferResponse(Classifier.MODEL, VERSION, request.id(), outputs);
+        if (binaries.isEmpty()) {
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(response);
+        }
+        int[] jsonLength = new int[1];
+        byte[] body = BinaryTensors.encode(response, binaries, jsonLength);
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .header(BinaryTensors.HEADER, Integer.toString(jsonLength[0])).body(body);
     }
 
     private V2Models.OutputTensor classification(V2RequestValidator.Output out, List<Classified> results) {
@@ -108,7 +153,7 @@ class V2Controller {
                         : String.format(Locale.ROOT, "%f:%d:%s", p.probability(), p.index(), p.label()));
             }
         }
-        return new V2Models.OutputTensor(out.name(), "BYTES", List.of((long) results.size(), (long) k), strings);
+        return new V2Models.OutputTensor(out.name(), "BYTES", List.of((long) results.size(), (long) k), null, strings);
     }
 
     private V2Models.OutputTensor tensor(V2RequestValidator.Output out, List<Classified> results) {
@@ -117,7 +162,7 @@ class V2Controller {
         for (int i = 0; i < results.size(); i++) {
             System.arraycopy(out.isProb() ? results.get(i).probabilities() : results.get(i).features(), 0, flat, i * width, width);
         }
-        return new V2Models.OutputTensor(out.name(), "FP32", List.of((long) results.size(), (long) width), flat);
+        return new V2Models.OutputTensor(out.name(), "FP32", List.of((long) results.size(), (long) width), null, flat);
     }
 
     private V2RequestValidator validator() {

@@ -22,17 +22,27 @@ final class V2Models {
                          List<TensorMetadata> outputs, Map<String, Object> parameters) {
     }
 
-    record InferInput(String name, String datatype, List<Long> shape, Map<String, Object> parameters, float[] data) {
+    /** An input; {@code data} is null when the tensor travels as raw bytes after the JSON (binary tensor data extension). */
+    record InferInput(String name, String datatype, List<Long> shape, Map<String, Object> parameters, TensorData data) {
+
+        InferInput withData(TensorData newData) {
+            return new InferInput(name, datatype, shape, parameters, newData);
+        }
     }
 
     record RequestedOutput(String name, Map<String, Object> parameters) {
     }
 
     record InferRequest(String id, Map<String, Object> parameters, List<InferInput> inputs, List<RequestedOutput> outputs) {
+
+        InferRequest withInputs(List<InferInput> newInputs) {
+            return new InferRequest(id, parameters, newInputs, outputs);
+        }
     }
 
+    /** An output; with the binary tensor data extension {@code parameters} holds its {@code binary_data_size} and {@code data} is null. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record OutputTensor(String name, String datatype, List<Long> shape, Object data) {
+    record OutputTensor(String name, String datatype, List<Long> shape, Map<String, Object> parameters, Object data) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -28,8 +28,11 @@ final class V2RequestValidator {
         this.architecture = architecture;
     }
 
-    /** One requested output: its name and the classification extension's k, or null for the raw tensor. */
-    record Output(String name, Integer classification) {
+    /**
+     * One requested output: its name, the classification extension's k (null for the raw tensor),
+     * and whether it goes back as raw bytes after the JSON (the binary tensor data extension).
+     */
+    record Output(String name, Integer classification, boolean binary) {
 
         boolean isProb() {
             return PROB.equals(name);
@@ -63,19 +66,29 @@ final class V2RequestValidator {
         int n = Math.toIntExact(shape.get(0));
         checkCount.accept(n);
         long expected = (long) n * IMAGE;
-        if (input.data() == null || input.data().length != expected) {
-            throw new V2Exception("input 'data' holds " + (input.data() == null ? 0 : input.data().length)
-                    + " values; shape " + shape + " needs " + expected + " (flat, row-major)");
+        TensorData data = input.data();
+        if (data == null) {
+            throw new V2Exception("input 'data' has no data: send it as JSON \"data\", or as raw bytes after the JSON with "
+                    + "parameters.binary_data_size and the Inference-Header-Content-Length header");
         }
-        int bad = firstNonFinite(input.data());
+        if (data.problem() != null) {
+            throw new V2Exception("input 'data': " + data.problem());
+        }
+        if (data.lengths().size() > 1 && !data.lengths().equals(shape.stream().map(Long::intValue).toList())) {
+            throw new V2Exception("input 'data' is nested as " + data.lengths() + "; shape " + shape
+                    + " needs the same nesting, or flat data");
+        }
+        float[] values = data.values();
+        if (values.length != expected) {
+            throw new V2Exception("input 'data' holds " + values.length + " values; shape " + shape + " needs " + expected
+                    + " (flat or nested, row-major)");
+        }
+        int bad = firstNonFinite(values);
         if (bad >= 0) {
             int size3 = size * size;
             throw new V2Exception(String.format(Locale.ROOT,
                     "input 'data' holds a value outside FP32's finite range at index %d ([%d, %d, %d, %d]): %s",
-                    bad, bad / IMAGE, bad % IMAGE / size3, bad % size3 / size, bad % size, input.data()[bad]));
-        }
-        if (input.parameters() != null && input.parameters().containsKey("binary_data_size")) {
-            throw new V2Exception("the binary tensor data extension is not supported; send JSON data");
+                    bad, bad / IMAGE, bad % IMAGE / size3, bad % size3 / size, bad % size, values[bad]));
         }
         List<V2Models.RequestedOutput> wanted = request.outputs() == null || request.outputs().isEmpty()
                 ? List.of(new V2Models.RequestedOutput(PROB, null)) : request.outputs();
@@ -88,9 +101,9 @@ final class V2RequestValidator {
             if (!seen.add(out.name())) {
                 throw new V2Exception("output '" + out.name() + "' is requested twice");
             }
-            outputs.add(new Output(out.name(), classification(out)));
+            outputs.add(new Output(out.name(), classification(out), binary(out, request)));
         }
-        return new Valid(n, input.data(), outputs);
+        return new Valid(n, values, outputs);
     }
 
     /**
@@ -111,12 +124,21 @@ final class V2RequestValidator {
         return PROB.equals(output) ? architecture.classes() : architecture.fc7();
     }
 
+    /** {@code binary_data} on the output, else the request's {@code binary_data_output}, else JSON. */
+    private static boolean binary(V2Models.RequestedOutput out, V2Models.InferRequest request) {
+        Object own = out.parameters() == null ? null : out.parameters().get("binary_data");
+        Object all = request.parameters() == null ? null : request.parameters().get("binary_data_output");
+        for (Object flag : new Object[] {own, all}) {
+            if (flag != null && !(flag instanceof Boolean)) {
+                throw new V2Exception("binary_data and binary_data_output must be true or false; got " + flag);
+            }
+        }
+        return own != null ? (Boolean) own : Boolean.TRUE.equals(all);
+    }
+
     private Integer classification(V2Models.RequestedOutput out) {
         if (out.parameters() == null) {
             return null;
-        }
-        if (Boolean.TRUE.equals(out.parameters().get("binary_data"))) {
-            throw new V2Exception("the binary tensor data extension is not supported; set binary_data to false");
         }
         Object value = out.parameters().get("classification");
         if (value == null) {

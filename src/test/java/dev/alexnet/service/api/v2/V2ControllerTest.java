@@ -32,6 +32,10 @@ import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.ComponentScan;
 import org.springframework.context.annotation.FilterType;
+import org.springframework.context.annotation.Import;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import dev.alexnet.service.api.http.UploadReader;
+import dev.alexnet.service.config.LimitsProperties;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
@@ -44,6 +48,8 @@ import org.springframework.test.web.servlet.ResultActions;
  */
 @WebMvcTest(controllers = V2Controller.class,
         excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = "dev\\.alexnet\\.service\\.api\\.http\\..*"))
+@Import(UploadReader.class)
+@EnableConfigurationProperties(LimitsProperties.class)
 class V2ControllerTest {
 
     private static final int IMAGE = 3 * 227 * 227;
@@ -68,10 +74,10 @@ class V2ControllerTest {
             for (int i = 0; i < n; i++) {
                 float[] t = java.util.Arrays.copyOfRange(batch, i * IMAGE, (i + 1) * IMAGE);
                 float[] prob = new float[1000];
-                prob[(int) t[0]] = 1;
-                float[] fc7 = new float[4096];
-                fc7[4095] = 9;
-                fc7[4000] = 8;
+                prob[Math.floorMod((int) t[0], 1000)] = 1;
+                float[] fc7 = java.util.Arrays.copyOf(t, 4096);
+                fc7[4095] += 9;
+                fc7[4000] += 8;
                 out.add(new Classified(null, 227, 227, t, prob, fc7));
             }
             return out;
@@ -131,7 +137,7 @@ class V2ControllerTest {
         infer(request(null, 1, null, "data", "FP16", IMAGE)).andExpect(status().isBadRequest())
                 .andExpect(jsonPath("$.error").value("input 'data' has datatype FP16; expected FP32"));
         infer(request(null, 2, null, "data", "FP32", IMAGE)).andExpect(status().isBadRequest())
-                .andExpect(jsonPath("$.error").value("input 'data' holds 154587 values; shape [2, 3, 227, 227] needs 309174 (flat, row-major)"));
+                .andExpect(jsonPath("$.error").value("input 'data' holds 154587 values; shape [2, 3, 227, 227] needs 309174 (flat or nested, row-major)"));
         infer(request(null, 1, "[{\"name\":\"fc8\"}]", "data", "FP32", IMAGE)).andExpect(status().isBadRequest())
                 .andExpect(jsonPath("$.error").value("unknown output 'fc8'; the model's outputs are 'prob' and 'fc7'"));
         infer(request(null, 1, "[{\"name\":\"prob\"},{\"name\":\"prob\"}]", "data", "FP32", IMAGE)).andExpect(status().isBadRequest())
@@ -189,5 +195,141 @@ class V2ControllerTest {
 
     private ResultActions infer_(String path) throws Exception {
         return mvc.perform(post(path).contentType(MediaType.APPLICATION_JSON).content(request(null, 1, null, "data", "FP32", IMAGE)));
+    }
+
+    /** An image whose values are distinct eighths (exact in binary and in JSON), laid flat, and the same nested. */
+    private static float value(int i) {
+        return ((i * 37) % 2001 - 1000) / 8f;
+    }
+
+    private static String flatData() {
+        StringBuilder data = new StringBuilder("[");
+        for (int i = 0; i < IMAGE; i++) {
+            data.append(i == 0 ? "" : ",").append(value(i));
+        }
+        return data.append(']').toString();
+    }
+
+    private static String nestedData() {
+        StringBuilder data = new StringBuilder("[[");
+        int i = 0;
+        for (int c = 0; c < 3; c++) {
+            data.append(c == 0 ? "[" : ",[");
+            for (int y = 0; y < 227; y++) {
+                data.append(y == 0 ? "[" : ",[");
+                for (int x = 0; x < 227; x++) {
+                    data.append(x == 0 ? "" : ",").append(value(i++));
+                }
+                data.append(']');
+            }
+            data.append(']');
+        }
+        return data.append("]]").toString();
+    }
+
+    private static String inferJson(String data, String outputs) {
+        return "{\"inputs\":[{\"name\":\"data\",\"datatype\":\"FP32\",\"shape\":[1,3,227,227],\"data\":" + data + "}]"
+                + (outputs == null ? "" : ",\"outputs\":" + outputs) + "}";
+    }
+
+    private static final String BOTH = "[{\"name\":\"fc7\"},{\"name\":\"prob\",\"parameters\":{\"classification\":3}}]";
+
+    @Test
+    void nestedDataGivesTheSameAnswerAsFlatDataAndIsCheckedAgainstTheShape() throws Exception {
+        String flat = infer(inferJson(flatData(), BOTH)).andExpect(status().isOk()).andReturn().getResponse().getContentAsString();
+        String nested = infer(inferJson(nestedData(), BOTH)).andExpect(status().isOk()).andReturn().getResponse().getContentAsString();
+        org.assertj.core.api.Assertions.assertThat(nested).isEqualTo(flat);
+        infer(inferJson("[[" + flatData() + "]]", null)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data' is nested as [1, 1, 154587]; shape [1, 3, 227, 227] needs the same nesting, or flat data"));
+        infer(inferJson("[[1,2],[3]]", null)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data': the arrays at depth 2 differ in length (2 and 1 at [1])"));
+        infer(inferJson("[1,\"x\",3]", null)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data': element [1] is a string, not a number"));
+        infer("{\"id\":\"r\",\"parameters\":{\"priority\":1,\"unknown\":\"x\"},\"inputs\":[{\"name\":\"data\",\"datatype\":\"FP32\","
+                + "\"shape\":[1,3,227,227],\"parameters\":{\"whatever\":true},\"data\":" + flatData() + "}],\"extra\":1}")
+                .andExpect(status().isOk()).andExpect(jsonPath("$.id").value("r"));
+    }
+
+    private static byte[] littleEndian(float[] values) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return b.array();
+    }
+
+    private static byte[] binaryRequest(String json, byte[] tensor) {
+        byte[] head = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = java.util.Arrays.copyOf(head, head.length + tensor.length);
+        System.arraycopy(tensor, 0, body, head.length, tensor.length);
+        return body;
+    }
+
+    @Test
+    void binaryInputAndBinaryOutputsCarryTheSameValuesAsJsonBitForBit() throws Exception {
+        float[] image = new float[IMAGE];
+        for (int i = 0; i < IMAGE; i++) {
+            image[i] = value(i);
+        }
+        String json = infer(inferJson(flatData(), BOTH)).andReturn().getResponse().getContentAsString();
+        String header = "{\"inputs\":[{\"name\":\"data\",\"datatype\":\"FP32\",\"shape\":[1,3,227,227],"
+                + "\"parameters\":{\"binary_data_size\":" + IMAGE * 4 + "}}],\"outputs\":" + BOTH + "}";
+        var binaryIn = mvc.perform(post("/v2/models/alexnet/infer").contentType(MediaType.APPLICATION_OCTET_STREAM)
+                        .header("Inference-Header-Content-Length", header.length())
+                        .content(binaryRequest(header, littleEndian(image))))
+                .andExpect(status().isOk()).andReturn().getResponse();
+        org.assertj.core.api.Assertions.assertThat(binaryIn.getContentAsString()).as("binary in, JSON out").isEqualTo(json);
+
+        String allBinary = "{\"parameters\":{\"binary_data_output\":true},\"inputs\":[{\"name\":\"data\",\"datatype\":\"FP32\","
+                + "\"shape\":[1,3,227,227],\"parameters\":{\"binary_data_size\":" + IMAGE * 4 + "}}],\"outputs\":" + BOTH + "}";
+        var out = mvc.perform(post("/v2/models/alexnet/infer").contentType(MediaType.APPLICATION_OCTET_STREAM)
+                        .header("Inference-Header-Content-Length", allBinary.length())
+                        .content(binaryRequest(allBinary, littleEndian(image))))
+                .andExpect(status().isOk()).andReturn().getResponse();
+        org.assertj.core.api.Assertions.assertThat(out.getContentType()).startsWith("application/octet-stream");
+        byte[] body = out.getContentAsByteArray();
+        int jsonLength = Integer.parseInt(out.getHeader("Inference-Header-Content-Length"));
+        var head = tools.jackson.databind.json.JsonMapper.builder().build().readTree(new String(body, 0, jsonLength,
+                java.nio.charset.StandardCharsets.UTF_8));
+        org.assertj.core.api.Assertions.assertThat(head.get("outputs").get(0).get("parameters").get("binary_data_size").asInt())
+                .isEqualTo(4096 * 4);
+        org.assertj.core.api.Assertions.assertThat(head.get("outputs").get(0).has("data")).isFalse();
+        java.nio.ByteBuffer rest = java.nio.ByteBuffer.wrap(body, jsonLength, body.length - jsonLength).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        var expected = tools.jackson.databind.json.JsonMapper.builder().build().readTree(json).get("outputs");
+        for (int i = 0; i < 4096; i++) {
+            org.assertj.core.api.Assertions.assertThat(Float.floatToIntBits(rest.getFloat()))
+                    .isEqualTo(Float.floatToIntBits(expected.get(0).get("data").get(i).floatValue()));
+        }
+        for (int i = 0; i < 3; i++) {
+            byte[] label = new byte[rest.getInt()];
+            rest.get(label);
+            org.assertj.core.api.Assertions.assertThat(new String(label, java.nio.charset.StandardCharsets.UTF_8))
+                    .isEqualTo(expected.get(1).get("data").get(i).asString());
+        }
+        org.assertj.core.api.Assertions.assertThat(rest.remaining()).isZero();
+    }
+
+    @Test
+    void binaryBodiesThatDoNotAddUpAreRefused() throws Exception {
+        String header = "{\"inputs\":[{\"name\":\"data\",\"datatype\":\"FP32\",\"shape\":[1,3,227,227],"
+                + "\"parameters\":{\"binary_data_size\":" + IMAGE * 4 + "}}]}";
+        byte[] tensor = new byte[IMAGE * 4];
+        binary(header, header.length(), java.util.Arrays.copyOf(tensor, tensor.length - 4)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data' declares 618348 bytes of binary data; the body has 618344 left"));
+        binary(header, header.length(), java.util.Arrays.copyOf(tensor, tensor.length + 4)).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("the body has 4 bytes after the JSON and the binary inputs it declares"));
+        binary(header, 1_000_000, tensor).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("Inference-Header-Content-Length is 1000000 but the body has " + (header.length() + tensor.length) + " bytes"));
+        binary(header, header.length() - 1, tensor).andExpect(status().isBadRequest());
+        String notFloats = header.replace(String.valueOf(IMAGE * 4), "6");
+        binary(notFloats, notFloats.length(), new byte[6]).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data' has binary_data_size 6, not a whole number of FP32 values"));
+        String shortOne = header.replace(String.valueOf(IMAGE * 4), "8");
+        binary(shortOne, shortOne.length(), new byte[8]).andExpect(status().isBadRequest())
+                .andExpect(jsonPath("$.error").value("input 'data' holds 2 values; shape [1, 3, 227, 227] needs 154587 (flat or nested, row-major)"));
+        verify(classifier, never()).classifyTensors(any(float[].class), anyInt());
+    }
+
+    private ResultActions binary(String header, int declared, byte[] tensor) throws Exception {
+        return mvc.perform(post("/v2/models/alexnet/infer").contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .header("Inference-Header-Content-Length", declared).content(binaryRequest(header, tensor)));
     }
 }
