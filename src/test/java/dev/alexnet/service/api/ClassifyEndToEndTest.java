@@ -363,6 +363,62 @@ class ClassifyEndToEndTest {
         assertThat(wrongModel.json().get("error").asString()).contains("vgg16");
     }
 
+    /**
+     * With the real network: the classification extension on fc7 (4,096 entries, no labels; it was
+     * a 500), nested data as flat data, binary tensors as JSON, and a value beyond FP32's range.
+     */
+    @Test
+    void v2ProtocolFormsGiveTheSameAnswersOnTheRealNetwork() {
+        int image = 3 * 227 * 227;
+        float[] data = new float[image];
+        SplittableRandom random = new SplittableRandom(9);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) (random.nextInt(2048) - 1024) / 8;
+        }
+        String outputs = "[{\"name\":\"fc7\",\"parameters\":{\"classification\":4096}},{\"name\":\"prob\"}]";
+        Http.Response flat = http().post("/v2/models/alexnet/infer", "application/json",
+                v2Body("data", "FP32", "[1,3,227,227]", data, outputs).getBytes());
+        assertThat(flat.status()).as(flat.text()).isEqualTo(200);
+        JsonNode fc7 = flat.json().at("/outputs/0/data");
+        assertThat(fc7).hasSize(4096);
+        assertThat(fc7.get(0).asString()).matches("-?[0-9.]+:[0-9]+");
+        assertThat(fc7.valueStream().map(v -> Integer.parseInt(v.asString().split(":")[1])).distinct().count()).isEqualTo(4096);
+
+        StringBuilder deep = new StringBuilder();
+        int i = 0;
+        deep.append("[[");
+        for (int c = 0; c < 3; c++) {
+            deep.append(c == 0 ? "[" : ",[");
+            for (int y = 0; y < 227; y++) {
+                deep.append(y == 0 ? "[" : ",[");
+                for (int x = 0; x < 227; x++) {
+                    deep.append(x == 0 ? "" : ",").append(data[i++]);
+                }
+                deep.append(']');
+            }
+            deep.append(']');
+        }
+        deep.append("]]");
+        String nestedBody = "{\"id\":\"req-1\",\"inputs\":[{\"name\":\"data\",\"datatype\":\"FP32\",\"shape\":[1,3,227,227],\"data\":"
+                + deep + "}],\"outputs\":" + outputs + "}";
+        Http.Response fromNested = http().post("/v2/models/alexnet/infer", "application/json", nestedBody.getBytes());
+        assertThat(fromNested.text()).isEqualTo(flat.text());
+
+        String header = "{\"id\":\"req-1\",\"inputs\":[{\"name\":\"data\",\"datatype\":\"FP32\",\"shape\":[1,3,227,227],"
+                + "\"parameters\":{\"binary_data_size\":" + image * 4 + "}}],\"outputs\":" + outputs + "}";
+        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(header.length() + image * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        body.put(header.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        body.asFloatBuffer().put(data);
+        Http.Response fromBinary = http().post("/v2/models/alexnet/infer", "application/octet-stream", body.array(),
+                "Inference-Header-Content-Length", Integer.toString(header.length()));
+        assertThat(fromBinary.text()).as("binary in, JSON out: the same answer").isEqualTo(flat.text());
+
+        float[] beyond = data.clone();
+        beyond[image - 1] = Float.POSITIVE_INFINITY;
+        String overflow = v2Body("data", "FP32", "[1,3,227,227]", beyond, null).replace("Infinity", "1e39");
+        assertV2Error(overflow, 400, "index 154586 ([0, 2, 226, 226])");
+    }
+
     private void assertV2Error(String body, int status, String mentions) {
         Http.Response r = http().post("/v2/models/alexnet/infer", "application/json", body.getBytes());
         assertThat(r.status()).as(r.text()).isEqualTo(status);

@@ -57,8 +57,16 @@ final class Http {
     }
 
     Response post(String path, String contentType, byte[] body) {
+        return post(path, contentType, body, null, null);
+    }
+
+    /** A POST with one extra header (none when {@code header} is null). */
+    Response post(String path, String contentType, byte[] body, String header, String value) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (header != null) {
+            request.header(header, value);
+        }
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
