@@ -6,7 +6,7 @@
 #
 #   docker build -t alexnet-service .                          # CPU image (the default target)
 #   docker build --target cuda -t alexnet-service:cuda .       # GPU image, from a jar built with -Pcuda
-#   docker run -p 8080:8080 -p 8081:8081 -v "$PWD/models:/models:ro" alexnet-service
+#   docker run -p 8080:8080 -p 8081:8081 -p 8082:8082 -v "$PWD/models:/models:ro" alexnet-service
 #
 # Weights: mount a folder holding bvlc_alexnet.npy at /models. Without it the service runs on the
 # random-init weights and says so loudly.
@@ -39,7 +39,7 @@ ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -Dorg.bytedeco.javacpp.maxbytes=2
     ALEXNET_MODELS_DIR=/models
 VOLUME ["/models", "/tmp"]
 USER 10001:10001
-EXPOSE 8080 8081
+EXPOSE 8080 8081 8082
 HEALTHCHECK --interval=10s --timeout=8s --start-period=180s --retries=3 \
   CMD ["java", "-XX:TieredStopAtLevel=1", "-XX:MaxRAMPercentage=5", "org.springframework.boot.loader.launch.JarLauncher", "healthcheck"]
 ENTRYPOINT ["/app/entrypoint.sh"]
@@ -58,7 +58,7 @@ ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=40 -Dorg.bytedeco.javacpp.maxbytes=4
     ALEXNET_MODELS_DIR=/models
 VOLUME ["/models", "/tmp"]
 USER 10001:10001
-EXPOSE 8080 8081
+EXPOSE 8080 8081 8082
 HEALTHCHECK --interval=10s --timeout=8s --start-period=240s --retries=3 \
   CMD ["java", "-XX:TieredStopAtLevel=1", "-XX:MaxRAMPercentage=5", "org.springframework.boot.loader.launch.JarLauncher", "healthcheck"]
 ENTRYPOINT ["/app/entrypoint.sh"]

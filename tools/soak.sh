@@ -14,7 +14,7 @@ pid=""
 cleanup() { if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi; rm -rf "$work"; }
 trap cleanup EXIT
 image=src/test/resources/images/load-500x375.jpg   # made by tools/make_load_image.py
-java -jar target/alexnet-service.jar --server.address=127.0.0.1 --server.port=$port --management.server.address=127.0.0.1 \
+java -jar target/alexnet-service.jar --server.address=127.0.0.1 --server.port=$port --management.server.address=127.0.0.1 --spring.grpc.server.address=127.0.0.1:0 \
   --management.server.port=$((port + 1)) > "$work/service.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do curl -sf "127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done

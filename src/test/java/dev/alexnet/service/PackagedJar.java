@@ -36,7 +36,8 @@ final class PackagedJar implements AutoCloseable {
         Path log = Path.of("target", logName);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", "target/alexnet-service.jar", "--server.address=127.0.0.1", "--server.port=" + port,
-                "--management.server.address=127.0.0.1", "--management.server.port=" + management));
+                "--management.server.address=127.0.0.1", "--management.server.port=" + management,
+                "--spring.grpc.server.address=127.0.0.1:0"));
         command.addAll(List.of(extraArguments));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         return new PackagedJar(port, management, process, log);

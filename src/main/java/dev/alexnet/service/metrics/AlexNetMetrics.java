@@ -41,7 +41,7 @@ public final class AlexNetMetrics implements Batcher.Listener {
 
     /** The API endpoints that are metered. */
     public enum Endpoint {
-        CLASSIFY, FEATURES, V2_INFER;
+        CLASSIFY, FEATURES, V2_INFER, GRPC_INFER;
 
         public String tag() {
             return name().toLowerCase(Locale.ROOT);

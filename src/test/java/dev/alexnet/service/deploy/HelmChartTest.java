@@ -105,7 +105,7 @@ class HelmChartTest {
         V1Container c = container(parsed);
 
         assertThat(c.getImage()).isEqualTo("alexnet-service:0.1.0");
-        assertThat(c.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort()).containsExactly("http:8080", "metrics:8081");
+        assertThat(c.getPorts()).extracting(p -> p.getName() + ":" + p.getContainerPort()).containsExactly("http:8080", "metrics:8081", "grpc:8082");
         assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
         assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
         assertThat(c.getStartupProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
@@ -132,7 +132,7 @@ class HelmChartTest {
                 .containsEntry("ALEXNET_BATCHING_MAX_BATCH_SIZE", "32").containsEntry("ALEXNET_MAX_PIXELS", "40000000")
                 .doesNotContainKey("ALEXNET_WEIGHTS");
         V1Service service = (V1Service) parsed.get("Service");
-        assertThat(service.getSpec().getPorts()).extracting(p -> p.getName() + ":" + p.getPort()).containsExactly("http:8080", "metrics:8081");
+        assertThat(service.getSpec().getPorts()).extracting(p -> p.getName() + ":" + p.getPort()).containsExactly("http:8080", "metrics:8081", "grpc:8082");
         assertThat(service.getSpec().getSelector()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
     }
 

@@ -3,11 +3,7 @@ package dev.alexnet.service.api.http;
 import dev.alexnet.service.api.problem.ProblemType;
 import dev.alexnet.service.api.problem.Problems;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.List;
 
-import dev.alexnet.service.config.SecurityProperties;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,18 +24,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE + 5)
 class ApiKeyFilter extends OncePerRequestFilter {
 
-    private final List<byte[]> keyDigests;
+    private final ApiKeys keys;
 
-    ApiKeyFilter(SecurityProperties security) {
-        this.keyDigests = security.apiKeys().stream().map(String::trim).filter(k -> !k.isEmpty()).map(ApiKeyFilter::sha256).toList();
-    }
-
-    static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+    ApiKeyFilter(ApiKeys keys) {
+        this.keys = keys;
     }
 
     static boolean protectedPath(String path) {
@@ -50,22 +38,12 @@ class ApiKeyFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        if (keyDigests.isEmpty() || !protectedPath(request.getRequestURI())) {
+        if (!keys.enabled() || !protectedPath(request.getRequestURI())) {
             chain.doFilter(request, response);
             return;
         }
-        String presented = request.getHeader("X-API-Key");
-        String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
-        if (presented == null && authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            presented = authorization.substring(7).trim();
-        }
-        boolean ok = false;
-        if (presented != null) {
-            byte[] digest = sha256(presented);
-            for (byte[] key : keyDigests) {
-                ok |= MessageDigest.isEqual(digest, key);
-            }
-        }
+        String presented = ApiKeys.presented(request.getHeader("X-API-Key"), request.getHeader(HttpHeaders.AUTHORIZATION));
+        boolean ok = keys.accepts(presented);
         if (ok) {
             chain.doFilter(request, response);
             return;

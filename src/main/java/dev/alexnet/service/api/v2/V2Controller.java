@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import dev.alexnet.service.api.RequestAttributes;
@@ -13,7 +12,6 @@ import dev.alexnet.service.api.problem.ApiException;
 import dev.alexnet.service.classify.Classified;
 import dev.alexnet.service.classify.Classifier;
 import dev.alexnet.service.classify.ModelDescription;
-import dev.alexnet.service.classify.Prediction;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.beans.factory.annotation.Value;
@@ -126,7 +124,8 @@ class V2Controller {
         List<V2Models.OutputTensor> outputs = new ArrayList<>(valid.outputs().size());
         List<byte[]> binaries = new ArrayList<>();
         for (V2RequestValidator.Output out : valid.outputs()) {
-            V2Models.OutputTensor tensor = out.classification() != null ? classification(out, results) : tensor(out, results);
+            V2Models.OutputTensor tensor = out.classification() != null
+                    ? V2Outputs.classification(classifier, out, results) : V2Outputs.tensor(validator(), out, results);
             if (out.binary()) {
                 byte[] bytes = BinaryTensors.bytes(tensor.data());
                 binaries.add(bytes);
@@ -142,27 +141,6 @@ class V2Controller {
         byte[] body = BinaryTensors.encode(response, binaries, jsonLength);
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_OCTET_STREAM)
                 .header(BinaryTensors.HEADER, Integer.toString(jsonLength[0])).body(body);
-    }
-
-    private V2Models.OutputTensor classification(V2RequestValidator.Output out, List<Classified> results) {
-        int k = out.classification();
-        List<String> strings = new ArrayList<>(results.size() * k);
-        for (Classified c : results) {
-            for (Prediction p : classifier.top(out.isProb() ? c.probabilities() : c.features(), k, out.isProb())) {
-                strings.add(p.label() == null ? String.format(Locale.ROOT, "%f:%d", p.probability(), p.index())
-                        : String.format(Locale.ROOT, "%f:%d:%s", p.probability(), p.index(), p.label()));
-            }
-        }
-        return new V2Models.OutputTensor(out.name(), "BYTES", List.of((long) results.size(), (long) k), null, strings);
-    }
-
-    private V2Models.OutputTensor tensor(V2RequestValidator.Output out, List<Classified> results) {
-        int width = validator().width(out.name());
-        float[] flat = new float[results.size() * width];
-        for (int i = 0; i < results.size(); i++) {
-            System.arraycopy(out.isProb() ? results.get(i).probabilities() : results.get(i).features(), 0, flat, i * width, width);
-        }
-        return new V2Models.OutputTensor(out.name(), "FP32", List.of((long) results.size(), (long) width), null, flat);
     }
 
     private V2RequestValidator validator() {

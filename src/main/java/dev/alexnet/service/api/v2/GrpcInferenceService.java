@@ -1,0 +1,256 @@
+package dev.alexnet.service.api.v2;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.google.protobuf.ByteString;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
+import dev.alexnet.service.classify.Classified;
+import dev.alexnet.service.classify.Classifier;
+import dev.alexnet.service.classify.ClassifyRequestException;
+import dev.alexnet.service.engine.InferenceRejectedException;
+import dev.alexnet.service.metrics.AlexNetMetrics;
+import dev.alexnet.service.api.v2.proto.GRPCInferenceServiceGrpc;
+import dev.alexnet.service.api.v2.proto.InferParameter;
+import dev.alexnet.service.api.v2.proto.ModelInferRequest;
+import dev.alexnet.service.api.v2.proto.ModelInferResponse;
+import dev.alexnet.service.api.v2.proto.ModelMetadataRequest;
+import dev.alexnet.service.api.v2.proto.ModelMetadataResponse;
+import dev.alexnet.service.api.v2.proto.ModelReadyRequest;
+import dev.alexnet.service.api.v2.proto.ModelReadyResponse;
+import dev.alexnet.service.api.v2.proto.ServerLiveRequest;
+import dev.alexnet.service.api.v2.proto.ServerLiveResponse;
+import dev.alexnet.service.api.v2.proto.ServerMetadataRequest;
+import dev.alexnet.service.api.v2.proto.ServerMetadataResponse;
+import dev.alexnet.service.api.v2.proto.ServerReadyRequest;
+import dev.alexnet.service.api.v2.proto.ServerReadyResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.StreamObserver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.availability.ApplicationAvailability;
+import org.springframework.boot.availability.ReadinessState;
+import org.springframework.stereotype.Service;
+
+/**
+ * The Open Inference Protocol over gRPC ({@code inference.GRPCInferenceService}), on the same
+ * classifier, batcher and limits as the REST endpoint: a request is turned into the REST one's
+ * form and goes through the same {@link V2RequestValidator}, so the two answer alike. Inputs come
+ * as {@code raw_input_contents} (little-endian FP32) or {@code contents.fp32_contents}; outputs go
+ * back as {@code raw_output_contents}, as Triton sends them (classification strings with a 4-byte
+ * little-endian length before each). Refusals map to gRPC codes: INVALID_ARGUMENT, NOT_FOUND,
+ * RESOURCE_EXHAUSTED with a RetryInfo of one second when the queue is full, UNAVAILABLE while
+ * draining, DEADLINE_EXCEEDED past the request's deadline.
+ */
+@Service
+class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
+
+    private static final Logger log = LoggerFactory.getLogger(GrpcInferenceService.class);
+
+    private final Classifier classifier;
+    private final ApplicationAvailability availability;
+    private final AlexNetMetrics metrics;
+
+    GrpcInferenceService(Classifier classifier, ApplicationAvailability availability, AlexNetMetrics metrics) {
+        this.classifier = classifier;
+        this.availability = availability;
+        this.metrics = metrics;
+    }
+
+    private boolean ready() {
+        return classifier.isWarm() && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
+    }
+
+    @Override
+    public void serverLive(ServerLiveRequest request, StreamObserver<ServerLiveResponse> response) {
+        reply(response, ServerLiveResponse.newBuilder().setLive(true).build());
+    }
+
+    @Override
+    public void serverReady(ServerReadyRequest request, StreamObserver<ServerReadyResponse> response) {
+        reply(response, ServerReadyResponse.newBuilder().setReady(ready()).build());
+    }
+
+    @Override
+    public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> response) {
+        try {
+            checkModel(request.getName(), request.getVersion());
+            reply(response, ModelReadyResponse.newBuilder().setReady(ready()).build());
+        } catch (RuntimeException e) {
+            response.onError(status(e));
+        }
+    }
+
+    @Override
+    public void serverMetadata(ServerMetadataRequest request, StreamObserver<ServerMetadataResponse> response) {
+        String version = GrpcInferenceService.class.getPackage().getImplementationVersion();
+        reply(response, ServerMetadataResponse.newBuilder().setName("alexnet-service").setVersion(version == null ? "dev" : version)
+                .addExtensions("classification").build());
+    }
+
+    @Override
+    public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> response) {
+        try {
+            checkModel(request.getName(), request.getVersion());
+            V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
+            long size = dev.alexnet.service.model.AlexNetArchitecture.INPUT_SIZE;
+            reply(response, ModelMetadataResponse.newBuilder().setName(Classifier.MODEL).addVersions(V2Controller.VERSION)
+                    .setPlatform("nd4j_alexnet")
+                    .addInputs(tensor(V2RequestValidator.INPUT, List.of(-1L, 3L, size, size)))
+                    .addOutputs(tensor(V2RequestValidator.PROB, List.of(-1L, (long) validator.width(V2RequestValidator.PROB))))
+                    .addOutputs(tensor(V2RequestValidator.FC7, List.of(-1L, (long) validator.width(V2RequestValidator.FC7))))
+                    .build());
+        } catch (RuntimeException e) {
+            response.onError(status(e));
+        }
+    }
+
+    private static ModelMetadataResponse.TensorMetadata tensor(String name, List<Long> shape) {
+        return ModelMetadataResponse.TensorMetadata.newBuilder().setName(name).setDatatype("FP32").addAllShape(shape).build();
+    }
+
+    @Override
+    public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> response) {
+        long start = System.nanoTime();
+        AlexNetMetrics.Outcome outcome = AlexNetMetrics.Outcome.ERROR;
+        metrics.inflight().incrementAndGet();
+        try {
+            checkModel(request.getModelName(), request.getModelVersion());
+            V2RequestValidator.Valid valid = new V2RequestValidator(classifier.architecture()).validate(toRest(request),
+                    classifier::checkCount);
+            List<Classified> results = classifier.classifyTensors(valid.data(), valid.images());
+            ModelInferResponse.Builder answer = ModelInferResponse.newBuilder().setModelName(Classifier.MODEL)
+                    .setModelVersion(V2Controller.VERSION).setId(request.getId());
+            V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
+            for (V2RequestValidator.Output out : valid.outputs()) {
+                V2Models.OutputTensor tensor = out.classification() != null
+                        ? V2Outputs.classification(classifier, out, results) : V2Outputs.tensor(validator, out, results);
+                answer.addOutputs(ModelInferResponse.InferOutputTensor.newBuilder().setName(tensor.name())
+                        .setDatatype(tensor.datatype()).addAllShape(tensor.shape()));
+                answer.addRawOutputContents(ByteString.copyFrom(BinaryTensors.bytes(tensor.data())));
+            }
+            outcome = AlexNetMetrics.Outcome.SUCCESS;
+            metrics.images(AlexNetMetrics.Endpoint.GRPC_INFER).increment(valid.images());
+            reply(response, answer.build());
+        } catch (RuntimeException e) {
+            outcome = outcome(e);
+            response.onError(status(e));
+        } finally {
+            metrics.inflight().decrementAndGet();
+            metrics.requests(AlexNetMetrics.Endpoint.GRPC_INFER, outcome).increment();
+            metrics.duration(AlexNetMetrics.Endpoint.GRPC_INFER).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The request in the REST protocol's form, with each input's data from its raw bytes or its typed contents. */
+    static V2Models.InferRequest toRest(ModelInferRequest request) {
+        if (request.getRawInputContentsCount() > 0 && request.getRawInputContentsCount() != request.getInputsCount()) {
+            throw new V2Exception(request.getRawInputContentsCount() + " raw_input_contents for " + request.getInputsCount()
+                    + " inputs; send one per input, in order");
+        }
+        List<V2Models.InferInput> inputs = new ArrayList<>(request.getInputsCount());
+        for (int i = 0; i < request.getInputsCount(); i++) {
+            ModelInferRequest.InferInputTensor input = request.getInputs(i);
+            TensorData data = null;
+            if (request.getRawInputContentsCount() > 0) {
+                if (input.hasContents()) {
+                    throw new V2Exception("input '" + input.getName() + "' has both contents and raw_input_contents");
+                }
+                ByteString raw = request.getRawInputContents(i);
+                if (!"FP32".equals(input.getDatatype())) {
+                    throw new V2Exception("input '" + input.getName() + "' has datatype " + input.getDatatype() + "; expected FP32");
+                }
+                if (raw.size() % Float.BYTES != 0) {
+                    throw new V2Exception("raw_input_contents of input '" + input.getName() + "' holds " + raw.size()
+                            + " bytes, not a whole number of FP32 values");
+                }
+                float[] values = new float[raw.size() / Float.BYTES];
+                raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+                data = TensorData.flat(values);
+            } else if (input.hasContents()) {
+                float[] values = new float[input.getContents().getFp32ContentsCount()];
+                for (int j = 0; j < values.length; j++) {
+                    values[j] = input.getContents().getFp32Contents(j);
+                }
+                data = TensorData.flat(values);
+            }
+            inputs.add(new V2Models.InferInput(input.getName(), input.getDatatype(), input.getShapeList(),
+                    parameters(input.getParametersMap()), data));
+        }
+        List<V2Models.RequestedOutput> outputs = request.getOutputsList().stream()
+                .map(o -> new V2Models.RequestedOutput(o.getName(), parameters(o.getParametersMap()))).toList();
+        return new V2Models.InferRequest(request.getId(), parameters(request.getParametersMap()), inputs, outputs);
+    }
+
+    private static Map<String, Object> parameters(Map<String, InferParameter> parameters) {
+        if (parameters.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> values = new LinkedHashMap<>();
+        parameters.forEach((name, p) -> values.put(name, switch (p.getParameterChoiceCase()) {
+            case BOOL_PARAM -> p.getBoolParam();
+            case INT64_PARAM -> p.getInt64Param();
+            case STRING_PARAM -> p.getStringParam();
+            case PARAMETERCHOICE_NOT_SET -> null;
+        }));
+        return values;
+    }
+
+    private static void checkModel(String model, String version) {
+        if (!Classifier.MODEL.equals(model)) {
+            throw new V2Exception(org.springframework.http.HttpStatus.NOT_FOUND,
+                    "unknown model '" + model + "'; this server serves '" + Classifier.MODEL + "'");
+        }
+        if (!version.isEmpty() && !V2Controller.VERSION.equals(version)) {
+            throw new V2Exception(org.springframework.http.HttpStatus.NOT_FOUND,
+                    "unknown version '" + version + "' of model '" + Classifier.MODEL + "'; the version is " + V2Controller.VERSION);
+        }
+    }
+
+    private static <T> void reply(StreamObserver<T> response, T message) {
+        response.onNext(message);
+        response.onCompleted();
+    }
+
+    private static AlexNetMetrics.Outcome outcome(RuntimeException e) {
+        if (e instanceof InferenceRejectedException rejected) {
+            return rejected.reason() == InferenceRejectedException.Reason.TIMEOUT ? AlexNetMetrics.Outcome.TIMEOUT
+                    : AlexNetMetrics.Outcome.REJECTED;
+        }
+        return e instanceof V2Exception || e instanceof ClassifyRequestException ? AlexNetMetrics.Outcome.CLIENT_ERROR
+                : AlexNetMetrics.Outcome.ERROR;
+    }
+
+    /** The gRPC status of a refusal, as the REST endpoint's status maps to it. */
+    static StatusRuntimeException status(RuntimeException e) {
+        if (e instanceof V2Exception v2) {
+            Status status = v2.status().value() == 404 ? Status.NOT_FOUND
+                    : v2.status().value() == 413 ? Status.RESOURCE_EXHAUSTED : Status.INVALID_ARGUMENT;
+            return status.withDescription(e.getMessage()).asRuntimeException();
+        }
+        if (e instanceof ClassifyRequestException) {
+            return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+        }
+        if (e instanceof InferenceRejectedException rejected) {
+            return switch (rejected.reason()) {
+                case QUEUE_FULL -> StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                        .setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage(e.getMessage())
+                        .addDetails(com.google.protobuf.Any.pack(RetryInfo.newBuilder()
+                                .setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build()))
+                        .build());
+                case SHUTTING_DOWN -> Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+                case TIMEOUT -> Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).asRuntimeException();
+            };
+        }
+        log.error("gRPC inference failed", e);
+        return Status.INTERNAL.withDescription("the server could not complete the request").asRuntimeException();
+    }
+}
