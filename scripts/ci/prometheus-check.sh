@@ -98,20 +98,31 @@ for a in AlexNetHighErrorRatio AlexNetLatencyP99OverSLO AlexNetQueueSaturated Al
 done
 echo "== every query of the Grafana dashboard runs, and the main panels have data"
 python3 - deploy/grafana/alexnet-service.json "$prom_port" <<'PY'
-import json, sys, urllib.parse, urllib.request
+import json, sys, time, urllib.parse, urllib.request
 dashboard = json.load(open(sys.argv[1]))
 must_have_data = {"Images/s", "Throughput", "Request latency (from histograms, all replicas)", "Batch size", "Queue and in-flight", "Memory", "Model"}
-failures = []
-for panel in dashboard["panels"]:
-    for target in panel["targets"]:
-        expr = (target["expr"].replace("$__rate_interval", "5m").replace('job=~"$job"', 'job=~".+"')
-                .replace('instance=~"$instance"', 'instance=~".+"'))
-        url = f"http://127.0.0.1:{sys.argv[2]}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-        body = json.load(urllib.request.urlopen(url))
-        if body["status"] != "success":
-            failures.append(f"{panel['title']}: {expr}: {body}")
-        elif panel["title"] in must_have_data and target["refId"] == "A" and not body["data"]["result"]:
-            failures.append(f"{panel['title']}: {expr}: no data")
+
+def check():
+    failures = []
+    for panel in dashboard["panels"]:
+        for target in panel["targets"]:
+            expr = (target["expr"].replace("$__rate_interval", "5m").replace('job=~"$job"', 'job=~".+"')
+                    .replace('instance=~"$instance"', 'instance=~".+"'))
+            url = f"http://127.0.0.1:{sys.argv[2]}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+            body = json.load(urllib.request.urlopen(url))
+            if body["status"] != "success":
+                failures.append(f"{panel['title']}: {expr}: {body}")
+            elif panel["title"] in must_have_data and target["refId"] == "A" and not body["data"]["result"]:
+                failures.append(f"{panel['title']}: {expr}: no data")
+    return failures
+
+# rate() needs two samples of a counter, and the counters appear with the first requests: wait for
+# the scrape after the one the checks above saw (5 s apart) before calling a panel empty.
+for attempt in range(30):
+    failures = check()
+    if not any(f.endswith(": no data") for f in failures):
+        break
+    time.sleep(1)
 print(f"  {sum(len(p['targets']) for p in dashboard['panels'])} queries in {len(dashboard['panels'])} panels")
 if failures:
     print("\n".join(failures)); sys.exit(1)
