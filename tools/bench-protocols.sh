@@ -4,14 +4,7 @@
 # Needs target/alexnet-service.jar; makes the venv of tools/grpc-client.sh if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv="${GRPC_CLIENT_VENV:-/opt/alexnet-grpc-client}"
-if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import grpc_tools" 2>/dev/null; then
-  python3 -m venv "$venv"
-  index="$(pip config get global.extra-index-url 2>/dev/null | awk '{print $1}')"
-  args=()
-  [[ -n "$index" ]] && args+=(--index-url "$index")
-  "$venv/bin/pip" install -q "${args[@]}" grpcio-tools
-fi
+venv="$(tools/grpc-venv.sh)"
 java -jar target/alexnet-service.jar --server.address=127.0.0.1 --server.port=18280 --management.server.address=127.0.0.1 \
   --management.server.port=18281 --spring.grpc.server.address=127.0.0.1:18282 > /tmp/alexnet-bench-protocols.log 2>&1 &
 pid=$!

@@ -4,14 +4,7 @@
 # wheel folder that pip's configuration names. Needs target/alexnet-service.jar.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv="${GRPC_CLIENT_VENV:-/opt/alexnet-grpc-client}"
-if [[ ! -x "$venv/bin/python" ]] || ! "$venv/bin/python" -c "import grpc_tools" 2>/dev/null; then
-  python3 -m venv "$venv"
-  index="$(pip config get global.extra-index-url 2>/dev/null | awk '{print $1}')"
-  args=()
-  [[ -n "$index" ]] && args+=(--index-url "$index")
-  "$venv/bin/pip" install -q "${args[@]}" grpcio-tools
-fi
+venv="$(tools/grpc-venv.sh)"
 port=18182
 java -jar target/alexnet-service.jar --server.address=127.0.0.1 --server.port=18180 --management.server.address=127.0.0.1 \
   --management.server.port=18181 --spring.grpc.server.address=127.0.0.1:$port > /tmp/alexnet-grpc-client-service.log 2>&1 &
