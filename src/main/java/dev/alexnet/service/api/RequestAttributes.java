@@ -13,6 +13,13 @@ public final class RequestAttributes {
     /** The request's id (a {@code String}), echoed in problem details and log lines. */
     public static final String REQUEST_ID = "alexnet.requestId";
 
+    private static final java.util.regex.Pattern SAFE_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
     private RequestAttributes() {
+    }
+
+    /** The id of a request, HTTP or gRPC: the client's own when it is a sane token, else a new UUID. */
+    public static String requestId(String given) {
+        return given != null && SAFE_ID.matcher(given).matches() ? given : java.util.UUID.randomUUID().toString();
     }
 }

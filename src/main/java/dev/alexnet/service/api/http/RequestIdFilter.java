@@ -2,8 +2,6 @@ package dev.alexnet.service.api.http;
 
 import dev.alexnet.service.api.RequestAttributes;
 import java.io.IOException;
-import java.util.UUID;
-import java.util.regex.Pattern;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -26,13 +24,12 @@ class RequestIdFilter extends OncePerRequestFilter {
 
     static final String HEADER = "X-Request-Id";
 
-    private static final Pattern SAFE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String given = request.getHeader(HEADER);
-        String id = given != null && SAFE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+        String id = RequestAttributes.requestId(given);
         request.setAttribute(RequestAttributes.REQUEST_ID, id);
         response.setHeader(HEADER, id);
         MDC.put("requestId", id);

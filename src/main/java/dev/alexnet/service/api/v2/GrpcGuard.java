@@ -1,5 +1,6 @@
 package dev.alexnet.service.api.v2;
 
+import dev.alexnet.service.api.RequestAttributes;
 import dev.alexnet.service.api.http.ApiKeys;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
@@ -25,7 +26,6 @@ class GrpcGuard implements ServerInterceptor {
     static final Metadata.Key<String> REQUEST_ID = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> API_KEY = Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private static final java.util.regex.Pattern SAFE = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final ApiKeys keys;
 
@@ -41,7 +41,7 @@ class GrpcGuard implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String given = headers.get(REQUEST_ID);
-        String id = given != null && SAFE.matcher(given).matches() ? given : java.util.UUID.randomUUID().toString();
+        String id = RequestAttributes.requestId(given);
         ServerCall<Q, R> withId = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             @Override
             public void sendHeaders(Metadata responseHeaders) {

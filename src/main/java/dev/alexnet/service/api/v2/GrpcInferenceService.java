@@ -124,12 +124,11 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         metrics.inflight().incrementAndGet();
         try {
             checkModel(request.getModelName(), request.getModelVersion());
-            V2RequestValidator.Valid valid = new V2RequestValidator(classifier.architecture()).validate(toRest(request),
-                    classifier::checkCount);
+            V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
+            V2RequestValidator.Valid valid = validator.validate(toRest(request), classifier::checkCount);
             List<Classified> results = classifier.classifyTensors(valid.data(), valid.images());
             ModelInferResponse.Builder answer = ModelInferResponse.newBuilder().setModelName(Classifier.MODEL)
                     .setModelVersion(V2Controller.VERSION).setId(request.getId());
-            V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
             for (V2RequestValidator.Output out : valid.outputs()) {
                 V2Models.OutputTensor tensor = out.classification() != null
                         ? V2Outputs.classification(classifier, out, results) : V2Outputs.tensor(validator, out, results);
