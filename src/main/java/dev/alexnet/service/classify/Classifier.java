@@ -12,6 +12,7 @@ import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.Labels;
+import dev.alexnet.service.preprocess.ImageRejectedException;
 import dev.alexnet.service.preprocess.Preprocessor;
 
 /**
@@ -83,6 +84,55 @@ public class Classifier {
         }
         return new Answer(classified, new Timings(Timings.ms(decodeNanos), Timings.ms(queue), Timings.ms(inference),
                 Timings.ms(System.nanoTime() - start)));
+    }
+
+    /**
+     * One upload's outcome where a bad image must not stop the others (the {@code classify}
+     * command over a folder): its answer, or why it was refused.
+     */
+    public record Outcome(Upload upload, Classified classified, String error) {
+        public boolean ok() {
+            return classified != null;
+        }
+    }
+
+    /**
+     * Classifies uploads one by one as far as decoding goes: an image that cannot be decoded gets
+     * its reason, and the others still ride one batch. Unlike {@link #classify}, the request limit
+     * does not apply (the caller chooses the batch), and queue room is taken after decoding, since
+     * the caller waits for each batch before sending the next.
+     */
+    public List<Outcome> classifyEach(List<Upload> uploads) {
+        List<Preprocessor.Preprocessed> inputs = new ArrayList<>(uploads.size());
+        List<String> errors = new ArrayList<>(uploads.size());
+        List<float[]> good = new ArrayList<>(uploads.size());
+        for (Upload upload : uploads) {
+            try {
+                Preprocessor.Preprocessed p = preprocessor.preprocess(upload.bytes());
+                metrics.preprocessed(p.decodeNanos());
+                inputs.add(p);
+                errors.add(null);
+                good.add(p.tensor());
+            } catch (ImageRejectedException e) {
+                inputs.add(null);
+                errors.add(e.getMessage());
+            }
+        }
+        List<Batcher.ImageOutput> outputs = await(batcher.submit(good));
+        List<Outcome> outcomes = new ArrayList<>(uploads.size());
+        int next = 0;
+        for (int i = 0; i < uploads.size(); i++) {
+            Upload upload = uploads.get(i);
+            Preprocessor.Preprocessed in = inputs.get(i);
+            if (in == null) {
+                outcomes.add(new Outcome(upload, null, errors.get(i)));
+            } else {
+                Batcher.ImageOutput out = outputs.get(next++);
+                outcomes.add(new Outcome(upload, new Classified(upload.filename(), in.width(), in.height(), in.tensor(),
+                        out.probabilities(), out.features()), null));
+            }
+        }
+        return outcomes;
     }
 
     /**

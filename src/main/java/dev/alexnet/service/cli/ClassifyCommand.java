@@ -1,7 +1,19 @@
 package dev.alexnet.service.cli;
 
+import dev.alexnet.service.classify.Classified;
+import dev.alexnet.service.classify.Classifier;
 import dev.alexnet.service.classify.ClassifyRequestException;
 import dev.alexnet.service.classify.Prediction;
+import dev.alexnet.service.classify.TopK;
+import dev.alexnet.service.classify.Upload;
+import dev.alexnet.service.engine.Batcher;
+import dev.alexnet.service.engine.EngineLoader;
+import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.metrics.AlexNetMetrics;
+import dev.alexnet.service.model.Labels;
+import dev.alexnet.service.preprocess.ImageDecoder;
+import dev.alexnet.service.preprocess.Preprocessor;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -9,27 +21,18 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-
-import dev.alexnet.service.engine.EngineLoader;
-import dev.alexnet.service.engine.ForwardPass;
-import dev.alexnet.service.engine.InferenceEngine;
-import dev.alexnet.service.model.ForwardResult;
-import dev.alexnet.service.model.Labels;
-import dev.alexnet.service.classify.TopK;
-import dev.alexnet.service.preprocess.ImageDecoder;
-import dev.alexnet.service.preprocess.ImageRejectedException;
-import dev.alexnet.service.preprocess.Preprocessor;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code classify}: classifies files and folders (recursively) with no web server, in batches
- * through the same engine as the service. A file that cannot be read or decoded is reported on
+ * through the same classifier, queue and engine as the service. A file that cannot be read or decoded is reported on
  * its own line and never stops the run; the exit status is 1 if any file failed.
  */
 public final class ClassifyCommand {
@@ -76,16 +79,23 @@ public final class ClassifyCommand {
             }
         }
         InferenceEngine engine = EngineLoader.load(options.weights(), 42, null);
-        try (engine; OutputStream sink = options.out() == null ? null : Files.newOutputStream(options.out())) {
-            Labels labels = (options.labels() == null ? Labels.imagenet() : Labels.read(options.labels()))
-                    .requireCount(engine.architecture().classes());
+        // The command's own queue: one batch in flight at a time, gathered for as long as its
+        // images are on their way, so a folder runs in passes of --batch like the service's.
+        Batcher.Settings settings = new Batcher.Settings(options.batch(), Duration.ofSeconds(1), options.batch(),
+                Duration.ofHours(1));
+        try (engine; Batcher batcher = new Batcher(engine, settings);
+             OutputStream sink = options.out() == null ? null : Files.newOutputStream(options.out())) {
             int classes = engine.architecture().classes();
+            Labels labels = (options.labels() == null ? Labels.imagenet() : Labels.read(options.labels())).requireCount(classes);
             int k;
             try {
                 k = options.topk() == null ? TopK.defaultFor(classes) : TopK.check("--topk", options.topk(), classes);
             } catch (ClassifyRequestException e) {
                 throw new UsageException(e.getMessage());
             }
+            Preprocessor preprocessor = new Preprocessor(new ImageDecoder(40_000_000), options.mode(), 1);
+            Classifier classifier = new Classifier(preprocessor, batcher, engine, labels,
+                    new AlexNetMetrics(new SimpleMeterRegistry()), options.batch());
             PrintStream target = sink == null ? out : new PrintStream(sink, true, StandardCharsets.UTF_8);
             Writer writer = options.format().equals("csv") ? new CsvWriter(target) : new JsonlWriter(target);
             writer.header();
@@ -94,33 +104,30 @@ public final class ClassifyCommand {
                 writer.failure(m[0], m[1]);
                 failed++;
             }
-            Preprocessor preprocessor = new Preprocessor(new ImageDecoder(40_000_000), options.mode(), 1);
             FilesProgress progress = new FilesProgress(files.size());
             for (int from = 0; from < files.size(); from += options.batch()) {
                 List<Path> chunk = files.subList(from, Math.min(files.size(), from + options.batch()));
-                List<Path> good = new ArrayList<>();
-                List<Preprocessor.Preprocessed> inputs = new ArrayList<>();
-                Map<Path, String> errors = new LinkedHashMap<>();
+                List<Upload> uploads = new ArrayList<>();
+                Map<Path, String> unreadable = new LinkedHashMap<>();
                 for (Path file : chunk) {
                     try {
-                        inputs.add(preprocessor.preprocess(Files.readAllBytes(file)));
-                        good.add(file);
-                    } catch (ImageRejectedException e) {
-                        errors.put(file, e.getMessage());
+                        uploads.add(new Upload(file.toString(), Files.readAllBytes(file)));
                     } catch (IOException | UncheckedIOException e) {
-                        errors.put(file, "cannot read: " + e.getMessage());
+                        unreadable.put(file, "cannot read: " + e.getMessage());
                     }
                 }
-                ForwardResult result = good.isEmpty() ? null
-                        : engine.infer(ForwardPass.stack(inputs.stream().map(Preprocessor.Preprocessed::tensor).toList()), good.size());
+                Map<String, Classifier.Outcome> outcomes = new LinkedHashMap<>();
+                for (Classifier.Outcome outcome : classifier.classifyEach(uploads)) {
+                    outcomes.put(outcome.upload().filename(), outcome);
+                }
                 for (Path file : chunk) {
-                    int i = good.indexOf(file);
-                    if (i < 0) {
-                        writer.failure(file.toString(), errors.get(file));
+                    Classifier.Outcome outcome = outcomes.get(file.toString());
+                    if (outcome == null || !outcome.ok()) {
+                        writer.failure(file.toString(), outcome == null ? unreadable.get(file) : outcome.error());
                         failed++;
                     } else {
-                        writer.success(file.toString(), inputs.get(i).width(), inputs.get(i).height(),
-                                TopK.ranked(result.probabilities(i), k, labels));
+                        Classified c = outcome.classified();
+                        writer.success(file.toString(), c.width(), c.height(), classifier.top(c.probabilities(), k));
                     }
                 }
                 progress.advance(chunk.size(), failed);
