@@ -83,7 +83,7 @@ class OverloadIT {
                 long now;
                 while ((now = System.nanoTime()) < due) {
                     if (now >= nextSample) {
-                        Map<String, Double> metrics = scrape(client, management);
+                        Map<String, Double> metrics = jar.scrape(client);
                         maxQueue = Math.max(maxQueue, metrics.getOrDefault("alexnet_queue_depth", 0.0).intValue());
                         maxThreads = Math.max(maxThreads, metrics.getOrDefault("jvm_threads_live_threads", 0.0).intValue());
                         nextSample = now + TimeUnit.SECONDS.toNanos(1);
@@ -121,7 +121,7 @@ class OverloadIT {
             Collections.sort(accepted);
             double p99 = accepted.isEmpty() ? 0 : accepted.get((int) Math.ceil(0.99 * accepted.size()) - 1);
             double queueWorthMillis = QUEUE_CAPACITY / capacity * 1000;
-            Map<String, Double> after = scrape(client, management);
+            Map<String, Double> after = jar.scrape(client);
             System.out.printf("overload: capacity %.1f req/s, offered %d requests at %.1f req/s over %.1f s; outcomes %s (503 by type %s); "
                             + "accepted p50 %.0f ms, p99 %.0f ms (one queue's worth %.0f ms); max queue depth %d, max live threads %d%n",
                     capacity, total, rate, offeredSeconds, counts, refusals, accepted.isEmpty() ? 0 : accepted.get(accepted.size() / 2), p99,
@@ -188,19 +188,5 @@ class OverloadIT {
     private static HttpRequest request(URI uri, byte[] jpeg) {
         return HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Content-Type", "image/jpeg")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(jpeg)).build();
-    }
-
-    private static final Pattern SAMPLE = Pattern.compile("^([a-z_]+)(\\{[^}]*\\})? ([-0-9.eE+]+)$", Pattern.MULTILINE);
-
-    /** Unlabelled samples, and labelled ones summed by name. */
-    private static Map<String, Double> scrape(HttpClient client, int management) throws Exception {
-        String text = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + management + "/actuator/prometheus")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Map<String, Double> values = new ConcurrentHashMap<>();
-        Matcher m = SAMPLE.matcher(text);
-        while (m.find()) {
-            values.merge(m.group(1), Double.parseDouble(m.group(3)), Double::sum);
-        }
-        return values;
     }
 }

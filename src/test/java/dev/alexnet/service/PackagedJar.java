@@ -9,8 +9,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * target/alexnet-service.jar started as its own process on free loopback ports (API and
@@ -20,12 +24,14 @@ final class PackagedJar implements AutoCloseable {
 
     final int port;
     final int management;
+    final int grpc;
     final Process process;
     private final Path log;
 
-    private PackagedJar(int port, int management, Process process, Path log) {
+    private PackagedJar(int port, int management, int grpc, Process process, Path log) {
         this.port = port;
         this.management = management;
+        this.grpc = grpc;
         this.process = process;
         this.log = log;
     }
@@ -33,14 +39,15 @@ final class PackagedJar implements AutoCloseable {
     static PackagedJar start(String logName, String... extraArguments) throws IOException {
         int port = freePort();
         int management = freePort();
+        int grpc = freePort();
         Path log = Path.of("target", logName);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", "target/alexnet-service.jar", "--server.address=127.0.0.1", "--server.port=" + port,
                 "--management.server.address=127.0.0.1", "--management.server.port=" + management,
-                "--spring.grpc.server.address=127.0.0.1:0"));
+                "--spring.grpc.server.address=127.0.0.1:" + grpc));
         command.addAll(List.of(extraArguments));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new PackagedJar(port, management, process, log);
+        return new PackagedJar(port, management, grpc, process, log);
     }
 
     private static int freePort() throws IOException {
@@ -72,6 +79,23 @@ final class PackagedJar implements AutoCloseable {
             Thread.sleep(300);
         }
         throw new AssertionError("the jar did not become ready; see " + log);
+    }
+
+    private static final Pattern SAMPLE = Pattern.compile("^([a-z_]+)(\\{[^}]*\\})? ([-0-9.eE+]+)$", Pattern.MULTILINE);
+
+    /** The Prometheus scrape: unlabelled samples, and labelled ones summed by name (or by name and labels when asked). */
+    Map<String, Double> scrape(HttpClient client) throws IOException, InterruptedException {
+        String text = client.send(HttpRequest.newBuilder(managementUri("/actuator/prometheus")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Double> values = new HashMap<>();
+        Matcher m = SAMPLE.matcher(text);
+        while (m.find()) {
+            values.merge(m.group(1), Double.parseDouble(m.group(3)), Double::sum);
+            if (m.group(2) != null) {
+                values.merge(m.group(1) + m.group(2), Double.parseDouble(m.group(3)), Double::sum);
+            }
+        }
+        return values;
     }
 
     @Override

@@ -27,9 +27,6 @@ import org.springframework.web.filter.OncePerRequestFilter;
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
 class MetricsFilter extends OncePerRequestFilter {
 
-
-
-
     private final AlexNetMetrics metrics;
 
     MetricsFilter(AlexNetMetrics metrics) {
@@ -72,7 +69,7 @@ class MetricsFilter extends OncePerRequestFilter {
             if (outcome == Outcome.SUCCESS && request.getAttribute(RequestAttributes.IMAGES) instanceof Integer images) {
                 metrics.images(endpoint).increment(images);
             }
-            RejectReason reason = reason(problem);
+            RejectReason reason = problem == null ? null : problem.rejectReason();
             if (reason != null) {
                 metrics.rejected(reason).increment();
             }
@@ -83,27 +80,9 @@ class MetricsFilter extends OncePerRequestFilter {
         if (status < 400) {
             return Outcome.SUCCESS;
         }
-        if (problem == ProblemType.TIMEOUT) {
-            return Outcome.TIMEOUT;
+        if (problem != null) {
+            return problem.outcome();
         }
-        if (problem == ProblemType.QUEUE_FULL || problem == ProblemType.SHUTTING_DOWN || status == 503) {
-            return Outcome.REJECTED;
-        }
-        return status < 500 ? Outcome.CLIENT_ERROR : Outcome.ERROR;
-    }
-
-    static RejectReason reason(ProblemType problem) {
-        if (problem == null) {
-            return null;
-        }
-        return switch (problem) {
-            case QUEUE_FULL -> RejectReason.QUEUE_FULL;
-            case TIMEOUT -> RejectReason.TIMEOUT;
-            case SHUTTING_DOWN -> RejectReason.SHUTTING_DOWN;
-            case UPLOAD_TOO_LARGE, TOO_MANY_PIXELS -> RejectReason.TOO_LARGE;
-            case NOT_AN_IMAGE, CORRUPT_IMAGE, EMPTY_IMAGE -> RejectReason.BAD_IMAGE;
-            case UNSUPPORTED_FORMAT, UNSUPPORTED_MEDIA_TYPE -> RejectReason.UNSUPPORTED;
-            default -> null;
-        };
+        return status == 503 ? Outcome.REJECTED : status < 500 ? Outcome.CLIENT_ERROR : Outcome.ERROR;
     }
 }

@@ -36,30 +36,14 @@ class ProblemAdvice {
         return Problems.response(type, detail, request);
     }
 
-    @ExceptionHandler(ApiException.class)
-    ResponseEntity<ProblemDetail> api(ApiException e, HttpServletRequest request) {
+    /** Every refusal the API or the layers under it throw, by its problem type. */
+    @ExceptionHandler({ApiException.class, ClassifyRequestException.class, ImageRejectedException.class,
+            InferenceRejectedException.class})
+    ResponseEntity<ProblemDetail> refused(RuntimeException e, HttpServletRequest request) {
         log.debug("Refused {}: {}", request.getRequestURI(), e.getMessage());
-        return problem(e.type(), e.getMessage(), request);
+        return problem(ProblemType.of(e), e.getMessage(), request);
     }
 
-    @ExceptionHandler(ClassifyRequestException.class)
-    ResponseEntity<ProblemDetail> classify(ClassifyRequestException e, HttpServletRequest request) {
-        log.debug("Refused {}: {}", request.getRequestURI(), e.getMessage());
-        return problem(ProblemType.of(e.reason()), e.getMessage(), request);
-    }
-
-    @ExceptionHandler(ImageRejectedException.class)
-    ResponseEntity<ProblemDetail> image(ImageRejectedException e, HttpServletRequest request) {
-        log.debug("Refused image on {}: {}", request.getRequestURI(), e.getMessage());
-        return problem(ProblemType.of(e.reason()), e.getMessage(), request);
-    }
-
-    @ExceptionHandler(InferenceRejectedException.class)
-    ResponseEntity<ProblemDetail> rejected(InferenceRejectedException e, HttpServletRequest request) {
-        return problem(ProblemType.of(e.reason()), e.getMessage(), request);
-    }
-
-    /** From {@code DeadlineMultipartResolver}: a declared body over the limit. */
     @ExceptionHandler(MaxUploadSizeExceededException.class)
     ResponseEntity<ProblemDetail> tooLarge(MaxUploadSizeExceededException e, HttpServletRequest request) {
         return problem(ProblemType.UPLOAD_TOO_LARGE, "the upload is over the limit"

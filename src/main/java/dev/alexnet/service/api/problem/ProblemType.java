@@ -1,10 +1,11 @@
 package dev.alexnet.service.api.problem;
 
-import dev.alexnet.service.classify.Upload;
 import java.net.URI;
 
 import dev.alexnet.service.classify.ClassifyRequestException;
 import dev.alexnet.service.engine.InferenceRejectedException;
+import dev.alexnet.service.metrics.AlexNetMetrics.Outcome;
+import dev.alexnet.service.metrics.AlexNetMetrics.RejectReason;
 import dev.alexnet.service.preprocess.ImageRejectedException;
 import org.springframework.http.HttpStatus;
 
@@ -58,6 +59,47 @@ public enum ProblemType {
             return null;
         }
         return this == SHUTTING_DOWN ? "5" : "1";
+    }
+
+    /** How a request refused with this type is counted in {@code alexnet_requests_total}'s {@code outcome}. */
+    public Outcome outcome() {
+        if (this == TIMEOUT) {
+            return Outcome.TIMEOUT;
+        }
+        if (status == HttpStatus.SERVICE_UNAVAILABLE) {
+            return Outcome.REJECTED;
+        }
+        return status.is4xxClientError() ? Outcome.CLIENT_ERROR : Outcome.ERROR;
+    }
+
+    /** The {@code reason} of {@code alexnet_rejected_total} this refusal counts under, or null for none. */
+    public RejectReason rejectReason() {
+        return switch (this) {
+            case QUEUE_FULL -> RejectReason.QUEUE_FULL;
+            case TIMEOUT -> RejectReason.TIMEOUT;
+            case SHUTTING_DOWN -> RejectReason.SHUTTING_DOWN;
+            case UPLOAD_TOO_LARGE, TOO_MANY_PIXELS -> RejectReason.TOO_LARGE;
+            case NOT_AN_IMAGE, CORRUPT_IMAGE, EMPTY_IMAGE -> RejectReason.BAD_IMAGE;
+            case UNSUPPORTED_FORMAT, UNSUPPORTED_MEDIA_TYPE -> RejectReason.UNSUPPORTED;
+            default -> null;
+        };
+    }
+
+    /**
+     * The problem type of any refusal the API or the layers under it throw, or null for an
+     * unexpected failure (which is a 500 and logged, never a client's fault).
+     */
+    public static ProblemType of(Throwable e) {
+        if (e instanceof ApiException api) {
+            return api.type();
+        }
+        if (e instanceof ImageRejectedException image) {
+            return of(image.reason());
+        }
+        if (e instanceof InferenceRejectedException rejected) {
+            return of(rejected.reason());
+        }
+        return e instanceof ClassifyRequestException refused ? of(refused.reason()) : null;
     }
 
     /** The problem type of an image the preprocessing refused. */

@@ -2,6 +2,7 @@ package dev.alexnet.service.api.v2;
 
 import dev.alexnet.service.api.RequestAttributes;
 import dev.alexnet.service.api.http.ApiKeys;
+import dev.alexnet.service.api.problem.ProblemType;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -58,9 +59,9 @@ class GrpcGuard implements ServerInterceptor {
         if (keys.enabled() && !open(call.getMethodDescriptor().getFullMethodName())) {
             String presented = ApiKeys.presented(headers.get(API_KEY), headers.get(AUTHORIZATION));
             if (!keys.accepts(presented)) {
-                withId.close(Status.UNAUTHENTICATED.withDescription(presented == null
-                        ? "an API key is required: send it as x-api-key or authorization: Bearer metadata" : "the API key is not valid"),
-                        new Metadata());
+                withId.close(GrpcStatuses.of(ProblemType.UNAUTHORIZED, presented == null
+                        ? "an API key is required: send it as x-api-key or authorization: Bearer metadata" : "the API key is not valid")
+                        .getStatus(), new Metadata());
                 return new ServerCall.Listener<>() { };
             }
         }

@@ -9,12 +9,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.ByteString;
-import com.google.rpc.Code;
-import com.google.rpc.RetryInfo;
+import dev.alexnet.service.api.problem.ProblemType;
 import dev.alexnet.service.classify.Classified;
 import dev.alexnet.service.classify.Classifier;
-import dev.alexnet.service.classify.ClassifyRequestException;
-import dev.alexnet.service.engine.InferenceRejectedException;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.api.v2.proto.GRPCInferenceServiceGrpc;
 import dev.alexnet.service.api.v2.proto.InferParameter;
@@ -30,9 +27,7 @@ import dev.alexnet.service.api.v2.proto.ServerMetadataRequest;
 import dev.alexnet.service.api.v2.proto.ServerMetadataResponse;
 import dev.alexnet.service.api.v2.proto.ServerReadyRequest;
 import dev.alexnet.service.api.v2.proto.ServerReadyResponse;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,9 +41,9 @@ import org.springframework.stereotype.Service;
  * form and goes through the same {@link V2RequestValidator}, so the two answer alike. Inputs come
  * as {@code raw_input_contents} (little-endian FP32) or {@code contents.fp32_contents}; outputs go
  * back as {@code raw_output_contents}, as Triton sends them (classification strings with a 4-byte
- * little-endian length before each). Refusals map to gRPC codes: INVALID_ARGUMENT, NOT_FOUND,
- * RESOURCE_EXHAUSTED with a RetryInfo of one second when the queue is full, UNAVAILABLE while
- * draining, DEADLINE_EXCEEDED past the request's deadline.
+ * little-endian length before each). Refusals map to gRPC codes by their problem type
+ * ({@link GrpcStatuses}): INVALID_ARGUMENT, NOT_FOUND, RESOURCE_EXHAUSTED with a RetryInfo of one
+ * second when the queue is full, UNAVAILABLE while draining, DEADLINE_EXCEEDED past the deadline.
  */
 @Service
 class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImplBase {
@@ -82,7 +77,7 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     @Override
     public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> response) {
         try {
-            checkModel(request.getName(), request.getVersion());
+            V2RequestValidator.checkModel(request.getName(), request.getVersion());
             reply(response, ModelReadyResponse.newBuilder().setReady(ready()).build());
         } catch (RuntimeException e) {
             response.onError(status(e));
@@ -99,7 +94,7 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     @Override
     public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> response) {
         try {
-            checkModel(request.getName(), request.getVersion());
+            V2RequestValidator.checkModel(request.getName(), request.getVersion());
             V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
             long size = dev.alexnet.service.model.AlexNetArchitecture.INPUT_SIZE;
             reply(response, ModelMetadataResponse.newBuilder().setName(Classifier.MODEL).addVersions(V2Controller.VERSION)
@@ -123,7 +118,7 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         AlexNetMetrics.Outcome outcome = AlexNetMetrics.Outcome.ERROR;
         metrics.inflight().incrementAndGet();
         try {
-            checkModel(request.getModelName(), request.getModelVersion());
+            V2RequestValidator.checkModel(request.getModelName(), request.getModelVersion());
             V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
             V2RequestValidator.Valid valid = validator.validate(toRest(request), classifier::checkCount);
             List<Classified> results = classifier.classifyTensors(valid.data(), valid.images());
@@ -140,7 +135,11 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
             metrics.images(AlexNetMetrics.Endpoint.GRPC_INFER).increment(valid.images());
             reply(response, answer.build());
         } catch (RuntimeException e) {
-            outcome = outcome(e);
+            ProblemType type = ProblemType.of(e);
+            outcome = type == null ? AlexNetMetrics.Outcome.ERROR : type.outcome();
+            if (type != null && type.rejectReason() != null) {
+                metrics.rejected(type.rejectReason()).increment();
+            }
             response.onError(status(e));
         } finally {
             metrics.inflight().decrementAndGet();
@@ -203,53 +202,18 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         return values;
     }
 
-    private static void checkModel(String model, String version) {
-        if (!Classifier.MODEL.equals(model)) {
-            throw new V2Exception(org.springframework.http.HttpStatus.NOT_FOUND,
-                    "unknown model '" + model + "'; this server serves '" + Classifier.MODEL + "'");
-        }
-        if (!version.isEmpty() && !V2Controller.VERSION.equals(version)) {
-            throw new V2Exception(org.springframework.http.HttpStatus.NOT_FOUND,
-                    "unknown version '" + version + "' of model '" + Classifier.MODEL + "'; the version is " + V2Controller.VERSION);
-        }
-    }
-
     private static <T> void reply(StreamObserver<T> response, T message) {
         response.onNext(message);
         response.onCompleted();
     }
 
-    private static AlexNetMetrics.Outcome outcome(RuntimeException e) {
-        if (e instanceof InferenceRejectedException rejected) {
-            return rejected.reason() == InferenceRejectedException.Reason.TIMEOUT ? AlexNetMetrics.Outcome.TIMEOUT
-                    : AlexNetMetrics.Outcome.REJECTED;
-        }
-        return e instanceof V2Exception || e instanceof ClassifyRequestException ? AlexNetMetrics.Outcome.CLIENT_ERROR
-                : AlexNetMetrics.Outcome.ERROR;
-    }
-
-    /** The gRPC status of a refusal, as the REST endpoint's status maps to it. */
+    /** The gRPC status of a failed call; the refusal's problem type decides it, as it decides REST's HTTP status. */
     static StatusRuntimeException status(RuntimeException e) {
-        if (e instanceof V2Exception v2) {
-            Status status = v2.status().value() == 404 ? Status.NOT_FOUND
-                    : v2.status().value() == 413 ? Status.RESOURCE_EXHAUSTED : Status.INVALID_ARGUMENT;
-            return status.withDescription(e.getMessage()).asRuntimeException();
+        ProblemType type = ProblemType.of(e);
+        if (type == null) {
+            log.error("gRPC inference failed", e);
+            return GrpcStatuses.of(ProblemType.INFERENCE_FAILED, "the server could not complete the request");
         }
-        if (e instanceof ClassifyRequestException) {
-            return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
-        }
-        if (e instanceof InferenceRejectedException rejected) {
-            return switch (rejected.reason()) {
-                case QUEUE_FULL -> StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-                        .setCode(Code.RESOURCE_EXHAUSTED_VALUE).setMessage(e.getMessage())
-                        .addDetails(com.google.protobuf.Any.pack(RetryInfo.newBuilder()
-                                .setRetryDelay(com.google.protobuf.Duration.newBuilder().setSeconds(1)).build()))
-                        .build());
-                case SHUTTING_DOWN -> Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
-                case TIMEOUT -> Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()).asRuntimeException();
-            };
-        }
-        log.error("gRPC inference failed", e);
-        return Status.INTERNAL.withDescription("the server could not complete the request").asRuntimeException();
+        return GrpcStatuses.of(type, e.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package dev.alexnet.service.api.v2;
 
+import dev.alexnet.service.api.problem.ApiException;
 import dev.alexnet.service.api.problem.ProblemType;
 import dev.alexnet.service.api.RequestAttributes;
 import dev.alexnet.service.classify.ClassifyRequestException;
@@ -29,15 +30,16 @@ class V2Advice {
         return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(new V2Models.Error(message));
     }
 
-    @ExceptionHandler(V2Exception.class)
-    ResponseEntity<V2Models.Error> v2(V2Exception e) {
-        return error(e.status(), e.getMessage());
-    }
-
-    @ExceptionHandler(ClassifyRequestException.class)
-    ResponseEntity<V2Models.Error> refused(ClassifyRequestException e, HttpServletRequest request) {
-        request.setAttribute(RequestAttributes.PROBLEM, ProblemType.of(e.reason()));
-        return error(HttpStatus.BAD_REQUEST, e.getMessage());
+    /** Every refusal by its problem type (the same status, reason and Retry-After as REST's problems), in the protocol's form. */
+    @ExceptionHandler({ApiException.class, ClassifyRequestException.class, InferenceRejectedException.class})
+    ResponseEntity<V2Models.Error> refused(RuntimeException e, HttpServletRequest request) {
+        ProblemType type = ProblemType.of(e);
+        request.setAttribute(RequestAttributes.PROBLEM, type);
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(type.status()).contentType(MediaType.APPLICATION_JSON);
+        if (type.retryAfterSeconds() != null) {
+            answer.header(HttpHeaders.RETRY_AFTER, type.retryAfterSeconds());
+        }
+        return answer.body(new V2Models.Error(e.getMessage()));
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
@@ -49,14 +51,6 @@ class V2Advice {
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
     ResponseEntity<V2Models.Error> mediaType(HttpMediaTypeNotSupportedException e) {
         return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send the inference request as application/json");
-    }
-
-    @ExceptionHandler(InferenceRejectedException.class)
-    ResponseEntity<V2Models.Error> busy(InferenceRejectedException e, HttpServletRequest request) {
-        ProblemType type = ProblemType.of(e.reason());
-        request.setAttribute(RequestAttributes.PROBLEM, type);
-        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, type.retryAfterSeconds())
-                .contentType(MediaType.APPLICATION_JSON).body(new V2Models.Error(e.getMessage()));
     }
 
     @ExceptionHandler(Exception.class)

@@ -8,7 +8,6 @@ import java.util.Map;
 
 import dev.alexnet.service.api.RequestAttributes;
 import dev.alexnet.service.api.http.UploadReader;
-import dev.alexnet.service.api.problem.ApiException;
 import dev.alexnet.service.classify.Classified;
 import dev.alexnet.service.classify.Classifier;
 import dev.alexnet.service.classify.ModelDescription;
@@ -71,7 +70,7 @@ class V2Controller {
     @GetMapping({"/health/ready", "/models/{model}/ready", "/models/{model}/versions/{version}/ready"})
     ResponseEntity<?> ready(@PathVariable(required = false) String model, @PathVariable(required = false) String version) {
         if (model != null) {
-            checkModel(model, version);
+            V2RequestValidator.checkModel(model, version);
         }
         boolean ready = classifier.isWarm() && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
         return ready ? ResponseEntity.ok(new V2Models.Ready(true))
@@ -80,7 +79,7 @@ class V2Controller {
 
     @GetMapping({"/models/{model}", "/models/{model}/versions/{version}"})
     V2Models.ModelMetadata metadata(@PathVariable String model, @PathVariable(required = false) String version) {
-        checkModel(model, version);
+        V2RequestValidator.checkModel(model, version);
         ModelDescription description = classifier.model();
         long size = AlexNetArchitecture.INPUT_SIZE;
         Map<String, Object> parameters = new LinkedHashMap<>();
@@ -98,7 +97,7 @@ class V2Controller {
             consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> infer(@PathVariable String model, @PathVariable(required = false) String version,
                             @RequestBody V2Models.InferRequest request, HttpServletRequest http) {
-        checkModel(model, version);
+        V2RequestValidator.checkModel(model, version);
         return answer(request, http);
     }
 
@@ -106,14 +105,8 @@ class V2Controller {
     @PostMapping(path = {"/models/{model}/infer", "/models/{model}/versions/{version}/infer"}, headers = BinaryTensors.HEADER)
     ResponseEntity<?> inferBinary(@PathVariable String model, @PathVariable(required = false) String version,
                                   @RequestHeader(BinaryTensors.HEADER) String jsonLength, HttpServletRequest http) throws IOException {
-        checkModel(model, version);
-        byte[] body;
-        try {
-            body = uploads.readBody(http, maxBinaryBytes);
-        } catch (ApiException e) {
-            throw new V2Exception(e.type().status(), e.getMessage());
-        }
-        return answer(BinaryTensors.decode(body, jsonLength), http);
+        V2RequestValidator.checkModel(model, version);
+        return answer(BinaryTensors.decode(uploads.readBody(http, maxBinaryBytes), jsonLength), http);
     }
 
     private ResponseEntity<?> answer(V2Models.InferRequest request, HttpServletRequest http) {
@@ -145,15 +138,5 @@ class V2Controller {
 
     private V2RequestValidator validator() {
         return new V2RequestValidator(classifier.architecture());
-    }
-
-    private static void checkModel(String model, String version) {
-        if (!Classifier.MODEL.equals(model)) {
-            throw new V2Exception(HttpStatus.NOT_FOUND, "unknown model '" + model + "'; this server serves '" + Classifier.MODEL + "'");
-        }
-        if (version != null && !VERSION.equals(version)) {
-            throw new V2Exception(HttpStatus.NOT_FOUND,
-                    "unknown version '" + version + "' of model '" + Classifier.MODEL + "'; the version is " + VERSION);
-        }
     }
 }

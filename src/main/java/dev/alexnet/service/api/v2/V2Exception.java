@@ -1,22 +1,19 @@
 package dev.alexnet.service.api.v2;
 
-import org.springframework.http.HttpStatus;
+import dev.alexnet.service.api.problem.ApiException;
+import dev.alexnet.service.api.problem.ProblemType;
 
-/** A v2 protocol error: answered as {@code {"error": "..."}}. */
-class V2Exception extends RuntimeException {
-
-    private final HttpStatus status;
+/**
+ * A v2 protocol refusal: answered as {@code {"error": "..."}} over REST and as the problem type's
+ * status over gRPC. Without a type it is a malformed request (400, INVALID_ARGUMENT).
+ */
+class V2Exception extends ApiException {
 
     V2Exception(String message) {
-        this(HttpStatus.BAD_REQUEST, message);
+        this(ProblemType.MALFORMED_REQUEST, message);
     }
 
-    V2Exception(HttpStatus status, String message) {
-        super(message);
-        this.status = status;
-    }
-
-    HttpStatus status() {
-        return status;
+    V2Exception(ProblemType type, String message) {
+        super(type, message);
     }
 }

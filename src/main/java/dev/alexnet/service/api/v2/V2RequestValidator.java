@@ -7,6 +7,8 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.function.IntConsumer;
 
+import dev.alexnet.service.api.problem.ProblemType;
+import dev.alexnet.service.classify.Classifier;
 import dev.alexnet.service.classify.TopK;
 import dev.alexnet.service.model.AlexNetArchitecture;
 
@@ -41,6 +43,17 @@ final class V2RequestValidator {
 
     /** A request that passed every rule: N images in one flat row-major array, and the outputs wanted. */
     record Valid(int images, float[] data, List<Output> outputs) {
+    }
+
+    /** Refuses (404) a model or version this server does not serve; an empty or absent version means the current one. */
+    static void checkModel(String model, String version) {
+        if (!Classifier.MODEL.equals(model)) {
+            throw new V2Exception(ProblemType.NOT_FOUND, "unknown model '" + model + "'; this server serves '" + Classifier.MODEL + "'");
+        }
+        if (version != null && !version.isEmpty() && !V2Controller.VERSION.equals(version)) {
+            throw new V2Exception(ProblemType.NOT_FOUND,
+                    "unknown version '" + version + "' of model '" + Classifier.MODEL + "'; the version is " + V2Controller.VERSION);
+        }
     }
 
     /** The request when it follows every rule; {@code checkCount} (the use case's request limit) sees N once the shape is known. */

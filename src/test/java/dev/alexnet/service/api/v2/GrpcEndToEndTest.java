@@ -3,8 +3,11 @@ package dev.alexnet.service.api.v2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,10 +15,17 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos;
 import dev.alexnet.service.api.v2.proto.GRPCInferenceServiceGrpc;
 import dev.alexnet.service.api.v2.proto.InferParameter;
 import dev.alexnet.service.api.v2.proto.ModelInferRequest;
@@ -30,6 +40,10 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -186,5 +200,109 @@ class GrpcEndToEndTest {
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
         assertThat(stub().modelInfer(request("alexnet", 1, data).build()).getRawOutputContentsCount()).isEqualTo(1);
+    }
+
+    @Test
+    void reflectionListsTheProtocolAndServesItsDescriptor() throws Exception {
+        stub();
+        List<ServerReflectionResponse> answers = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(1);
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse value) {
+                        answers.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.countDown();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        done.countDown();
+                    }
+                });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        requests.onNext(ServerReflectionRequest.newBuilder().setFileContainingSymbol("inference.GRPCInferenceService").build());
+        requests.onCompleted();
+        assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(answers).hasSize(2);
+        assertThat(answers.get(0).getListServicesResponse().getServiceList()).extracting(s -> s.getName())
+                .contains("inference.GRPCInferenceService", "grpc.health.v1.Health");
+        DescriptorProtos.FileDescriptorProto file = DescriptorProtos.FileDescriptorProto.parseFrom(
+                answers.get(1).getFileDescriptorResponse().getFileDescriptorProto(0));
+        assertThat(file.getPackage()).isEqualTo("inference");
+        assertThat(file.getServiceList()).singleElement().satisfies(service -> assertThat(service.getMethodList())
+                .extracting(m -> m.getName())
+                .contains("ServerLive", "ServerReady", "ModelReady", "ServerMetadata", "ModelMetadata", "ModelInfer"));
+    }
+
+    /** The stream limit is on the wire: the server's first HTTP/2 SETTINGS frame carries MAX_CONCURRENT_STREAMS = 100. */
+    @Test
+    void theServerAdvertisesItsStreamLimitInItsHttp2Settings() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", GRPC_PORT)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.write(new byte[] {0, 0, 0, 4, 0, 0, 0, 0, 0}); // an empty SETTINGS frame
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            int length = (in.readUnsignedByte() << 16) | in.readUnsignedShort();
+            int type = in.readUnsignedByte();
+            in.readUnsignedByte(); // flags
+            in.readInt(); // stream 0
+            assertThat(type).as("the first frame is SETTINGS").isEqualTo(4);
+            Map<Integer, Long> settings = new java.util.HashMap<>();
+            for (int read = 0; read < length; read += 6) {
+                settings.put(in.readUnsignedShort(), in.readInt() & 0xFFFFFFFFL);
+            }
+            assertThat(settings).containsEntry(0x3, 100L);
+        }
+    }
+
+    /**
+     * 500 calls at once on one connection: the server advertises at most 100 concurrent streams,
+     * so the client queues the rest; every call ends with a status (answered, or refused because
+     * the queue is full), none is lost, and the service serves afterwards.
+     */
+    @Test
+    void fiveHundredStreamsOnOneConnectionEachGetAStatus() throws Exception {
+        ManagedChannel crowd = ManagedChannelBuilder.forAddress("127.0.0.1", GRPC_PORT).usePlaintext().build();
+        try {
+            ModelInferRequest one = request("alexnet", 1, image(5)).build();
+            GRPCInferenceServiceGrpc.GRPCInferenceServiceStub async = GRPCInferenceServiceGrpc.newStub(crowd)
+                    .withDeadlineAfter(120, TimeUnit.SECONDS);
+            Map<Status.Code, AtomicInteger> codes = new ConcurrentHashMap<>();
+            CountDownLatch finished = new CountDownLatch(500);
+            for (int i = 0; i < 500; i++) {
+                async.modelInfer(one, new StreamObserver<>() {
+                    @Override
+                    public void onNext(ModelInferResponse value) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        codes.computeIfAbsent(Status.fromThrowable(t).getCode(), c -> new AtomicInteger()).incrementAndGet();
+                        finished.countDown();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        codes.computeIfAbsent(Status.Code.OK, c -> new AtomicInteger()).incrementAndGet();
+                        finished.countDown();
+                    }
+                });
+            }
+            assertThat(finished.await(150, TimeUnit.SECONDS)).as("every call ended: %s", codes).isTrue();
+            System.out.println("500 streams on one connection ended as " + codes);
+            assertThat(codes.keySet()).as("codes %s", codes).isSubsetOf(Status.Code.OK, Status.Code.RESOURCE_EXHAUSTED);
+            assertThat(codes.get(Status.Code.OK)).as("codes %s", codes).isNotNull();
+            assertThat(codes.values().stream().mapToInt(AtomicInteger::get).sum()).isEqualTo(500);
+        } finally {
+            crowd.shutdownNow();
+        }
+        assertThat(stub().modelInfer(request("alexnet", 1, image(6)).build()).getRawOutputContentsCount()).isEqualTo(1);
     }
 }

@@ -19,7 +19,7 @@ class V2AdviceTest {
     void busyAndShuttingDownCarryTheirOwnRetryAfter() {
         for (Reason reason : Reason.values()) {
             MockHttpServletRequest request = new MockHttpServletRequest();
-            ResponseEntity<V2Models.Error> response = new V2Advice().busy(new InferenceRejectedException(reason, "refused: " + reason), request);
+            ResponseEntity<V2Models.Error> response = new V2Advice().refused(new InferenceRejectedException(reason, "refused: " + reason), request);
             ProblemType type = ProblemType.of(reason);
             assertThat(response.getStatusCode()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
             assertThat(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER))
