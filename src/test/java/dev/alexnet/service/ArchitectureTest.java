@@ -36,6 +36,7 @@ class ArchitectureTest {
                 .layer("network").definedBy("..model.network..")
                 .layer("weights").definedBy("..model.weights..")
                 .layer("runtime").definedBy("..model.runtime..")
+                .layer("repository").definedBy("..model.repository..")
                 .layer("config").definedBy("..config..")
                 .layer("train").definedBy("..train..")
                 .layer("cli").definedBy("..cli..")
@@ -51,6 +52,7 @@ class ArchitectureTest {
                 .whereLayer("network").mayOnlyBeAccessedByLayers("engine", "config", "cli", "train")
                 .whereLayer("weights").mayOnlyBeAccessedByLayers("network", "engine", "classify", "metrics", "config", "cli", "train")
                 .whereLayer("runtime").mayOnlyBeAccessedByLayers("network", "engine", "classify", "metrics", "config", "cli", "train")
+                .whereLayer("repository").mayOnlyBeAccessedByLayers("engine", "classify", "rest", "v2", "problem", "config", "cli", "train")
                 .whereLayer("cli").mayOnlyBeAccessedByLayers("application")
                 .check(classes);
     }
