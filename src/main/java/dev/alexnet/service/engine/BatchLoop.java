@@ -1,8 +1,12 @@
 package dev.alexnet.service.engine;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,6 +24,12 @@ import org.slf4j.LoggerFactory;
  * completes each image's future. Images past their deadline, or past the queue's time bound since
  * they were admitted, are failed with {@code TIMEOUT} instead of run; a failed pass fails only its
  * batch.
+ * <p>
+ * Each image names the network it is for (its {@code target}: a model version's engine), and a
+ * batch holds one network's images. Networks take turns: the one served goes to the back of the
+ * line while it has images waiting, so a flooded model delays another by at most one pass of its
+ * own, never by its whole queue. One loop means one pass at a time for every model: the machine's
+ * cores serve one network at once, as they must.
  */
 final class BatchLoop implements AutoCloseable {
 
@@ -30,23 +40,26 @@ final class BatchLoop implements AutoCloseable {
      * batch sent as one array is not cut up only to be stacked again), when it was admitted and
      * queued, its deadline and its future.
      */
-    record Item(float[] data, int offset, long reservedNanos, long enqueuedNanos, long deadlineNanos,
+    record Item(ForwardPass target, float[] data, int offset, long reservedNanos, long enqueuedNanos, long deadlineNanos,
                 CompletableFuture<Batcher.ImageOutput> result) {
     }
 
-    private final ForwardPass engine;
     private final Batcher.Settings settings;
     private final Admission admission;
     private final Batcher.Listener listener;
     private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+    /** Images taken off {@link #queue} by the loop, by network, and the networks' turns; the loop's thread only. */
+    private final Map<ForwardPass, ArrayDeque<Item>> waiting = new HashMap<>();
+    private final ArrayDeque<ForwardPass> turns = new ArrayDeque<>();
+    /** Images queued or in a pass, by network: an unload waits for its network's to reach zero. */
+    private final ConcurrentHashMap<ForwardPass, Integer> outstanding = new ConcurrentHashMap<>();
     private final Thread thread;
     private final AtomicLongArray batchSizes;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
     private volatile boolean stopped;
 
-    BatchLoop(ForwardPass engine, Batcher.Settings settings, Admission admission, Batcher.Listener listener) {
-        this.engine = engine;
+    BatchLoop(Batcher.Settings settings, Admission admission, Batcher.Listener listener) {
         this.settings = settings;
         this.admission = admission;
         this.listener = listener;
@@ -57,34 +70,71 @@ final class BatchLoop implements AutoCloseable {
     }
 
     void add(Item item) {
+        outstanding.merge(item.target(), 1, Integer::sum);
+        item.result().whenComplete((r, e) -> outstanding.computeIfPresent(item.target(), (t, n) -> n == 1 ? null : n - 1));
         queue.add(item);
+    }
+
+    /** Images for {@code target} queued or in a pass. */
+    int outstanding(ForwardPass target) {
+        return outstanding.getOrDefault(target, 0);
+    }
+
+    /** Files an image under its network; a network with nothing waiting joins the back of the line. */
+    private void file(Item item) {
+        ArrayDeque<Item> line = waiting.computeIfAbsent(item.target(), t -> new ArrayDeque<>());
+        if (line.isEmpty() && !turns.contains(item.target())) {
+            turns.addLast(item.target());
+        }
+        line.addLast(item);
+    }
+
+    private boolean nothingWaiting() {
+        return turns.isEmpty() && queue.isEmpty();
     }
 
     private void loop() {
         List<Item> batch = new ArrayList<>(settings.maxBatchSize());
-        while (!stopped || !queue.isEmpty()) {
+        while (!stopped || !nothingWaiting()) {
             try {
-                Item first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                for (Item item; (item = queue.poll()) != null; ) {
+                    file(item);
+                }
+                if (turns.isEmpty()) {
+                    Item first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first != null) {
+                        file(first);
+                    }
                     continue;
                 }
-                batch.add(first);
-                long gatherUntil = first.enqueuedNanos() + settings.maxDelay().toNanos();
+                ForwardPass target = turns.pollFirst();
+                ArrayDeque<Item> line = waiting.get(target);
+                long gatherUntil = line.peekFirst().enqueuedNanos() + settings.maxDelay().toNanos();
                 while (batch.size() < settings.maxBatchSize()) {
+                    Item next = line.pollFirst();
+                    if (next != null) {
+                        batch.add(next);
+                        continue;
+                    }
                     long wait = gatherUntil - System.nanoTime();
                     // Wait for company only when some is on its way: images reserved and still being decoded.
                     boolean expecting = admission.expecting();
-                    Item next = wait > 0 && expecting ? queue.poll(Math.min(wait, 500_000), TimeUnit.NANOSECONDS) : queue.poll();
-                    if (next == null && expecting && System.nanoTime() < gatherUntil) {
+                    Item arrived = wait > 0 && expecting ? queue.poll(Math.min(wait, 500_000), TimeUnit.NANOSECONDS) : queue.poll();
+                    if (arrived != null) {
+                        file(arrived); // the served network's own go straight into this batch; others' wait their turn
                         continue;
                     }
-                    if (next == null) {
-                        break;
+                    if (expecting && System.nanoTime() < gatherUntil) {
+                        continue;
                     }
-                    batch.add(next);
+                    break;
+                }
+                turns.remove(target);
+                if (!line.isEmpty()) {
+                    turns.addLast(target);
                 }
                 admission.passStarted(batch.size());
-                run(batch);
+                run(target, batch);
             } catch (InterruptedException e) {
                 if (stopped) {
                     break;
@@ -101,7 +151,7 @@ final class BatchLoop implements AutoCloseable {
         }
     }
 
-    private void run(List<Item> batch) {
+    private void run(ForwardPass target, List<Item> batch) {
         long now = System.nanoTime();
         List<Item> live = new ArrayList<>(batch.size());
         for (Item item : batch) {
@@ -131,7 +181,7 @@ final class BatchLoop implements AutoCloseable {
         long start = System.nanoTime();
         ForwardResult result;
         try {
-            result = engine.infer(input, n);
+            result = target.infer(input, n);
         } catch (RuntimeException e) {
             failedBatches.incrementAndGet();
             // Before completing the futures (their callers' work may run on this thread): the pass is over.
@@ -189,9 +239,11 @@ final class BatchLoop implements AutoCloseable {
         if (thread.isAlive()) {
             thread.interrupt();
         }
-        Item left;
-        while ((left = queue.poll()) != null) {
-            left.result().completeExceptionally(new InferenceRejectedException(
+        List<Item> left = new ArrayList<>();
+        queue.drainTo(left);
+        waiting.values().forEach(left::addAll);
+        for (Item item : left) {
+            item.result().completeExceptionally(new InferenceRejectedException(
                     InferenceRejectedException.Reason.SHUTTING_DOWN, "the service stopped before this image ran"));
         }
     }

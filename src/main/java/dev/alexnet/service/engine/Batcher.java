@@ -116,6 +116,7 @@ public final class Batcher implements AutoCloseable {
     private final Settings settings;
     private final Admission admission;
     private final BatchLoop loop;
+    private final ForwardPass engine;
 
     public Batcher(ForwardPass engine, Settings settings) {
         this(engine, settings, new Listener() { });
@@ -123,8 +124,9 @@ public final class Batcher implements AutoCloseable {
 
     public Batcher(ForwardPass engine, Settings settings, Listener listener) {
         this.settings = settings;
+        this.engine = engine;
         this.admission = new Admission(settings);
-        this.loop = new BatchLoop(engine, settings, admission, listener);
+        this.loop = new BatchLoop(settings, admission, listener);
     }
 
     public Settings settings() {
@@ -145,6 +147,11 @@ public final class Batcher implements AutoCloseable {
      * forward pass's failure.
      */
     public CompletableFuture<List<ImageOutput>> submit(List<float[]> tensors) {
+        return submit(engine, tensors);
+    }
+
+    /** {@link #submit(List)} for another network than the default one (a model version of the repository). */
+    public CompletableFuture<List<ImageOutput>> submit(ForwardPass target, List<float[]> tensors) {
         if (tensors.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }
@@ -154,18 +161,23 @@ public final class Batcher implements AutoCloseable {
         } catch (InferenceRejectedException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return submit(reservation, tensors);
+        return submit(target, reservation, tensors);
     }
 
     /** Queues images whose room was reserved; the reservation is consumed. */
     public CompletableFuture<List<ImageOutput>> submit(Reservation reservation, List<float[]> tensors) {
+        return submit(engine, reservation, tensors);
+    }
+
+    /** {@link #submit(Reservation, List)} for another network than the default one. */
+    public CompletableFuture<List<ImageOutput>> submit(ForwardPass target, Reservation reservation, List<float[]> tensors) {
         for (float[] t : tensors) {
             if (t.length != AlexNetArchitecture.INPUT_FLOATS) {
                 reservation.close();
                 throw new IllegalArgumentException("an image tensor has " + t.length + " values, expected 3 x 227 x 227");
             }
         }
-        return enqueue(reservation, tensors.size(), tensors::get, i -> 0);
+        return enqueue(target, reservation, tensors.size(), tensors::get, i -> 0);
     }
 
     /**
@@ -173,6 +185,11 @@ public final class Batcher implements AutoCloseable {
      * without copying them apart: each image's pass reads its slice.
      */
     public CompletableFuture<List<ImageOutput>> submitBatch(float[] batch, int n) {
+        return submitBatch(engine, batch, n);
+    }
+
+    /** {@link #submitBatch(float[], int)} for another network than the default one. */
+    public CompletableFuture<List<ImageOutput>> submitBatch(ForwardPass target, float[] batch, int n) {
         if (n < 1 || batch.length != (long) n * AlexNetArchitecture.INPUT_FLOATS) {
             throw new IllegalArgumentException("a batch of " + n + " images needs " + (long) n * AlexNetArchitecture.INPUT_FLOATS
                     + " values, got " + batch.length);
@@ -183,10 +200,15 @@ public final class Batcher implements AutoCloseable {
         } catch (InferenceRejectedException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return enqueue(reservation, n, i -> batch, i -> i * AlexNetArchitecture.INPUT_FLOATS);
+        return enqueue(target, reservation, n, i -> batch, i -> i * AlexNetArchitecture.INPUT_FLOATS);
     }
 
-    private CompletableFuture<List<ImageOutput>> enqueue(Reservation reservation, int n, IntFunction<float[]> data,
+    /** Images for {@code target} queued or in a pass: an unload waits for none to be left before it frees the network. */
+    public int outstanding(ForwardPass target) {
+        return loop.outstanding(target);
+    }
+
+    private CompletableFuture<List<ImageOutput>> enqueue(ForwardPass target, Reservation reservation, int n, IntFunction<float[]> data,
                                                          IntUnaryOperator offset) {
         if (n != reservation.images()) {
             reservation.close();
@@ -199,7 +221,7 @@ public final class Batcher implements AutoCloseable {
         long deadline = now + settings.timeout().toNanos();
         List<CompletableFuture<ImageOutput>> futures = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            BatchLoop.Item item = new BatchLoop.Item(data.apply(i), offset.applyAsInt(i), reservation.reservedNanos, now, deadline,
+            BatchLoop.Item item = new BatchLoop.Item(target, data.apply(i), offset.applyAsInt(i), reservation.reservedNanos, now, deadline,
                     new CompletableFuture<>());
             futures.add(item.result());
             loop.add(item);
