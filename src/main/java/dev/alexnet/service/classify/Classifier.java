@@ -8,6 +8,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 import dev.alexnet.service.engine.Batcher;
+import dev.alexnet.service.engine.ForwardPass;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.AlexNetArchitecture;
@@ -31,15 +32,52 @@ public class Classifier {
     private final Labels labels;
     private final AlexNetMetrics metrics;
     private final int maxImages;
+    /** The network this classifier's images go to: null for the batcher's own (the one model served without a repository). */
+    private final ForwardPass target;
+    private final String name;
+    private final String version;
 
     public Classifier(Preprocessor preprocessor, Batcher batcher, InferenceEngine engine, Labels labels, AlexNetMetrics metrics,
                       int maxImagesPerRequest) {
+        this(MODEL, "1", preprocessor, batcher, engine, labels, metrics, maxImagesPerRequest, null);
+    }
+
+    /** A model version of the repository: its images go to its own engine, through the shared batcher. */
+    public Classifier(String name, String version, Preprocessor preprocessor, Batcher batcher, InferenceEngine engine, Labels labels,
+                      AlexNetMetrics metrics, int maxImagesPerRequest) {
+        this(name, version, preprocessor, batcher, engine, labels, metrics, maxImagesPerRequest, engine);
+    }
+
+    private Classifier(String name, String version, Preprocessor preprocessor, Batcher batcher, InferenceEngine engine, Labels labels,
+                       AlexNetMetrics metrics, int maxImagesPerRequest, ForwardPass target) {
+        this.name = name;
+        this.version = version;
         this.preprocessor = preprocessor;
         this.batcher = batcher;
         this.engine = engine;
         this.labels = labels;
         this.metrics = metrics;
         this.maxImages = maxImagesPerRequest;
+        this.target = target;
+    }
+
+    /** The model's name ({@link #MODEL} without a repository). */
+    public String name() {
+        return name;
+    }
+
+    /** The model version's number, as text ("1" without a repository). */
+    public String version() {
+        return version;
+    }
+
+    /** The network this classifier's images run on, for the batcher's accounting (an unload waits for it). */
+    ForwardPass target() {
+        return target == null ? engine : target;
+    }
+
+    public Labels labels() {
+        return labels;
     }
 
     /** The outputs for all images of a request, in order, and the request's timings. */
@@ -69,7 +107,8 @@ public class Classifier {
                 decodeNanos += p.decodeNanos();
                 inputs.add(p);
             }
-            outputs = await(batcher.submit(reservation, inputs.stream().map(Preprocessor.Preprocessed::tensor).toList()));
+            List<float[]> tensors = inputs.stream().map(Preprocessor.Preprocessed::tensor).toList();
+            outputs = await(target == null ? batcher.submit(reservation, tensors) : batcher.submit(target, reservation, tensors));
         }
         List<Classified> classified = new ArrayList<>(uploads.size());
         long queue = 0;
@@ -118,7 +157,7 @@ public class Classifier {
                 errors.add(e.getMessage());
             }
         }
-        List<Batcher.ImageOutput> outputs = await(batcher.submit(good));
+        List<Batcher.ImageOutput> outputs = await(target == null ? batcher.submit(good) : batcher.submit(target, good));
         List<Outcome> outcomes = new ArrayList<>(uploads.size());
         int next = 0;
         for (int i = 0; i < uploads.size(); i++) {
@@ -142,7 +181,7 @@ public class Classifier {
      */
     public List<Classified> classifyTensors(float[] batch, int n) {
         checkCount(n);
-        List<Batcher.ImageOutput> outputs = await(batcher.submitBatch(batch, n));
+        List<Batcher.ImageOutput> outputs = await(target == null ? batcher.submitBatch(batch, n) : batcher.submitBatch(target, batch, n));
         List<Classified> classified = new ArrayList<>(n);
         for (Batcher.ImageOutput out : outputs) {
             classified.add(new Classified(null, AlexNetArchitecture.INPUT_SIZE, AlexNetArchitecture.INPUT_SIZE, null,
@@ -193,12 +232,12 @@ public class Classifier {
     }
 
     public ModelDescription model() {
-        return new ModelDescription(MODEL, engine.source().name(), engine.source().sha256(), labels.source(),
+        return new ModelDescription(name, engine.source().name(), engine.source().sha256(), labels.source(),
                 engine.architecture().classes());
     }
 
     public ModelInfo info() {
-        return new ModelInfo(MODEL, engine.source().name(), engine.source().sha256(), engine.source().isRandom(),
+        return new ModelInfo(name, engine.source().name(), engine.source().sha256(), engine.source().isRandom(),
                 labels.source(), engine.architecture().classes(),
                 preprocessor.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'), preprocessor.jpegDecoding(),
                 engine.backend().nativeBuild(), engine.backend().device(),

@@ -27,6 +27,14 @@ public final class EngineLoader {
      * @param cpuExtension  {@code alexnet.backend.cpu-extension}
      */
     public static InferenceEngine load(Path weights, long seed, String cpuExtension) {
+        return load(weights, seed, cpuExtension, null);
+    }
+
+    /**
+     * {@link #load(Path, long, String)} for an engine that runs its passes on {@code sharedWorker}
+     * (a model repository's versions share the one inference thread); null for a thread of its own.
+     */
+    public static InferenceEngine load(Path weights, long seed, String cpuExtension, java.util.concurrent.ExecutorService sharedWorker) {
         NativeBuild.select(cpuExtension);
         BackendInfo backend = BackendInfo.current();
         log.info("ND4J backend: {}", backend);
@@ -58,7 +66,8 @@ public final class EngineLoader {
         log.info("Model: AlexNet {} ({} parameters), weights {}{}, loaded in {} s", loaded.architecture(),
                 loaded.parameterCount(), loaded.source().name(),
                 loaded.source().sha256() == null ? "" : " sha256 " + loaded.source().sha256(), String.format("%.2f", seconds));
-        return new InferenceEngine(network, backend, seconds);
+        return sharedWorker == null ? new InferenceEngine(network, backend, seconds)
+                : new InferenceEngine(network, backend, seconds, sharedWorker);
     }
 
     private static boolean isOnClasspath(String className) {

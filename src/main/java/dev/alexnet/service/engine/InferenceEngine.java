@@ -38,6 +38,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     private final BackendInfo backend;
     private final double loadSeconds;
     private final ExecutorService worker;
+    private final boolean ownsWorker;
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong images = new AtomicLong();
     private volatile boolean warm;
@@ -45,10 +46,29 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     private volatile DensePathChooser densePath;
 
     public InferenceEngine(AlexNet network, BackendInfo backend, double loadSeconds) {
+        this(network, backend, loadSeconds, newInferenceThread(), true);
+    }
+
+    /**
+     * An engine whose passes run on a thread it shares with other engines (the model repository's
+     * versions): one thread's workspace serves them all, and closing this engine leaves the thread
+     * running for the others.
+     */
+    public InferenceEngine(AlexNet network, BackendInfo backend, double loadSeconds, ExecutorService sharedWorker) {
+        this(network, backend, loadSeconds, sharedWorker, false);
+    }
+
+    private InferenceEngine(AlexNet network, BackendInfo backend, double loadSeconds, ExecutorService worker, boolean ownsWorker) {
         this.network = network;
         this.backend = backend;
         this.loadSeconds = loadSeconds;
-        this.worker = Executors.newSingleThreadExecutor(r -> {
+        this.worker = worker;
+        this.ownsWorker = ownsWorker;
+    }
+
+    /** A single daemon thread for forward passes, as each engine has unless it shares one. */
+    public static ExecutorService newInferenceThread() {
+        return Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "alexnet-inference");
             t.setDaemon(true);
             return t;
@@ -186,6 +206,17 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
     @Override
     public void close() {
+        if (!ownsWorker) {
+            // After any pass already queued on the shared thread, never beside one: the weights are native memory.
+            try {
+                worker.submit(network::close).get(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | java.util.concurrent.TimeoutException | RejectedExecutionException e) {
+                log.warn("Could not free a network's weights on the inference thread: {}", e.toString());
+            }
+            return;
+        }
         worker.shutdown();
         try {
             if (!worker.awaitTermination(30, TimeUnit.SECONDS)) {

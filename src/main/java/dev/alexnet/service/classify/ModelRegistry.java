@@ -1,0 +1,351 @@
+package dev.alexnet.service.classify;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import dev.alexnet.service.model.repository.ModelConfig;
+import dev.alexnet.service.model.repository.ModelRepository;
+import dev.alexnet.service.model.repository.RepositoryException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model versions being served, and the live changes to them, as Triton's repository extension
+ * has them: load a model (its versions as its policy chooses, each built beside the one it
+ * replaces, warmed up, then switched in atomically), unload it (after the requests that hold it
+ * are answered), and an index of every version's state with the reason when it is not READY.
+ * <p>
+ * A request takes a {@link Lease} on the version it resolves to and keeps it until it is
+ * answered, so a version replaced or unloaded meanwhile still answers it, and is freed only when
+ * the last such request is done: nothing admitted before a switch is refused or lost by it. What
+ * fails to load is marked UNAVAILABLE with its reason and logged; it never stops the others.
+ */
+public final class ModelRegistry implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+
+    /** A version's state, as the repository index reports it. */
+    public enum State { READY, LOADING, UNAVAILABLE }
+
+    /** One line of the index: a model version, its state and, unless READY, why. */
+    public record Entry(String model, long version, State state, String reason) {
+    }
+
+    /** A built model version: its classifier, and what frees its memory. */
+    public record Loaded(Classifier classifier, AutoCloseable resources) {
+    }
+
+    /** Builds a served version from its folder: reads the weights and labels, checks them, warms the network up. */
+    @FunctionalInterface
+    public interface Loader {
+        Loaded load(String model, ModelRepository.Version version, ModelConfig config) throws Exception;
+    }
+
+    /** A request's hold on a version: the version stays alive until every lease on it is closed. */
+    public static final class Lease implements AutoCloseable {
+        private final Served served;
+        private boolean open = true;
+
+        private Lease(Served served) {
+            this.served = served;
+        }
+
+        public Classifier classifier() {
+            return served.loaded.classifier();
+        }
+
+        @Override
+        public synchronized void close() {
+            if (open) {
+                open = false;
+                served.release();
+            }
+        }
+    }
+
+    private static final class Served {
+        final Loaded loaded;
+        final AtomicInteger leases = new AtomicInteger();
+        volatile boolean retired;
+
+        Served(Loaded loaded) {
+            this.loaded = loaded;
+        }
+
+        boolean acquire() {
+            leases.incrementAndGet();
+            if (retired) {
+                release();
+                return false;
+            }
+            return true;
+        }
+
+        synchronized void release() {
+            if (leases.decrementAndGet() == 0 && retired) {
+                notifyAll();
+            }
+        }
+
+        /** Retires the version and waits (bounded) for its last lease, then frees it. */
+        void retireAndFree(long timeoutMillis) {
+            retired = true;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            synchronized (this) {
+                while (leases.get() > 0 && System.nanoTime() < deadline) {
+                    try {
+                        wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+            if (leases.get() > 0) {
+                log.warn("Freeing {} version {} with {} requests still holding it after {} ms",
+                        loaded.classifier().name(), loaded.classifier().version(), leases.get(), timeoutMillis);
+            }
+            try {
+                loaded.resources().close();
+            } catch (Exception e) {
+                log.warn("Freeing {} version {}: {}", loaded.classifier().name(), loaded.classifier().version(), e.toString());
+            }
+        }
+    }
+
+    private final ModelRepository repository;
+    private final Loader loader;
+    private final int maxLoaded;
+    private final long drainMillis;
+    private final Map<String, NavigableMap<Long, Served>> served = new ConcurrentHashMap<>();
+    private final Map<String, NavigableMap<Long, Entry>> states = new ConcurrentHashMap<>();
+    /** One change at a time: loads and unloads are rare, and each must see the others' outcome. */
+    private final Object changes = new Object();
+
+    /**
+     * @param maxLoaded   the most versions loaded at once, over every model
+     * @param drainMillis how long an unload or a replacement waits for the requests holding the old version
+     */
+    public ModelRegistry(ModelRepository repository, Loader loader, int maxLoaded, long drainMillis) {
+        if (maxLoaded < 1) {
+            throw new IllegalArgumentException("max-loaded must be at least 1: " + maxLoaded);
+        }
+        this.repository = repository;
+        this.loader = loader;
+        this.maxLoaded = maxLoaded;
+        this.drainMillis = drainMillis;
+    }
+
+    public ModelRepository repository() {
+        return repository;
+    }
+
+    /**
+     * A lease on a model's version, or its highest READY version when {@code version} is null.
+     *
+     * @throws RepositoryException {@code NOT_FOUND} when no such version is being served
+     */
+    public Lease acquire(String model, Long version) {
+        while (true) {
+            NavigableMap<Long, Served> versions = served.get(model);
+            Map.Entry<Long, Served> chosen = versions == null ? null
+                    : version == null ? versions.lastEntry() : versions.floorEntry(version);
+            if (chosen == null || (version != null && chosen.getKey().longValue() != version)) {
+                throw new RepositoryException(RepositoryException.Reason.NOT_FOUND, version == null
+                        ? "model '" + model + "' is not being served" + reason(model, null)
+                        : "version " + version + " of model '" + model + "' is not being served" + reason(model, version));
+            }
+            if (chosen.getValue().acquire()) {
+                return new Lease(chosen.getValue());
+            }
+            // Retired between the lookup and the lease: look again, and find its replacement (or nothing).
+        }
+    }
+
+    private String reason(String model, Long version) {
+        NavigableMap<Long, Entry> known = states.get(model);
+        if (known == null) {
+            return "";
+        }
+        Entry entry = version == null ? (known.isEmpty() ? null : known.lastEntry().getValue()) : known.get(version);
+        return entry == null || entry.reason() == null ? "" : " (" + entry.state() + ": " + entry.reason() + ")";
+    }
+
+    /** Whether the model has a READY version. */
+    public boolean isReady(String model) {
+        NavigableMap<Long, Served> versions = served.get(model);
+        return versions != null && !versions.isEmpty();
+    }
+
+    /** The names of the models with a READY version, in order. */
+    public List<String> readyModels() {
+        return served.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /** Versions loaded now, over every model. */
+    public int loadedCount() {
+        return served.values().stream().mapToInt(Map::size).sum();
+    }
+
+    /**
+     * Every model in the repository and every version known, with its state: READY, LOADING, or
+     * UNAVAILABLE with the reason (failed to load, unloaded, not chosen by the version policy).
+     */
+    public List<Entry> index() {
+        List<Entry> index = new ArrayList<>();
+        ModelRepository.Snapshot snapshot = repository.scan();
+        for (ModelRepository.Model model : snapshot.models()) {
+            NavigableMap<Long, Entry> known = states.getOrDefault(model.name(), new ConcurrentSkipListMap<>());
+            for (ModelRepository.Version version : model.versions()) {
+                Entry entry = known.get(version.number());
+                index.add(entry != null ? entry : new Entry(model.name(), version.number(), State.UNAVAILABLE,
+                        model.problem() != null ? model.problem() : version.problem() != null ? version.problem()
+                                : model.chosen().contains(version.number()) ? "not loaded" : "not chosen by the version policy"));
+            }
+            if (model.versions().isEmpty()) {
+                index.add(new Entry(model.name(), 0, State.UNAVAILABLE, model.problem()));
+            }
+        }
+        // Versions still served whose folders were removed (until an unload or a poll notices).
+        states.forEach((name, known) -> known.values().stream()
+                .filter(e -> snapshot.model(name) == null || snapshot.model(name).version(e.version()) == null)
+                .forEach(index::add));
+        index.sort(Comparator.comparing(Entry::model).thenComparingLong(Entry::version));
+        return index;
+    }
+
+    /**
+     * Loads (or reloads) a model: the versions its policy chooses are built and switched in; versions
+     * no longer chosen are unloaded. A version that fails is UNAVAILABLE with its reason, and the
+     * version it would have replaced keeps serving.
+     *
+     * @throws RepositoryException for a bad name, a model not in the repository, a malformed
+     *                             {@code model.json}, or a load past {@code max-loaded}
+     */
+    public List<Entry> load(String name) {
+        synchronized (changes) {
+            ModelRepository.Model model = repository.scan(name);
+            NavigableMap<Long, Entry> known = states.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>());
+            if (model.problem() != null) {
+                for (ModelRepository.Version v : model.versions()) {
+                    known.put(v.number(), new Entry(name, v.number(), State.UNAVAILABLE, model.problem()));
+                }
+                log.warn("Model {} cannot be loaded: {}", name, model.problem());
+                throw new RepositoryException(model.problem().startsWith("model.json")
+                        ? RepositoryException.Reason.MALFORMED_CONFIG : RepositoryException.Reason.INCOMPLETE_VERSION,
+                        "model '" + name + "': " + model.problem());
+            }
+            NavigableMap<Long, Served> current = served.getOrDefault(name, new ConcurrentSkipListMap<>());
+            long others = loadedCount() - current.size();
+            long after = others + model.chosen().size();
+            if (after > maxLoaded) {
+                throw new RepositoryException(RepositoryException.Reason.TOO_MANY_LOADED, "loading '" + name + "' (" + model.chosen().size()
+                        + " version(s)) would make " + after + " loaded versions; alexnet.model-repository.max-loaded is " + maxLoaded);
+            }
+            for (ModelRepository.Version v : model.versions()) {
+                if (v.problem() != null) {
+                    known.put(v.number(), new Entry(name, v.number(), State.UNAVAILABLE, v.problem()));
+                    log.warn("Model {} version {} cannot be served: {}", name, v.number(), v.problem());
+                }
+            }
+            for (long number : model.chosen()) {
+                loadVersion(name, model.version(number), model.config(), known);
+            }
+            for (Long number : new ArrayList<>(current.keySet())) {
+                if (!model.chosen().contains(number)) {
+                    unloadVersion(name, number, "not chosen by the version policy");
+                }
+            }
+            return entries(name);
+        }
+    }
+
+    private void loadVersion(String name, ModelRepository.Version version, ModelConfig config, NavigableMap<Long, Entry> known) {
+        long number = version.number();
+        known.put(number, new Entry(name, number, State.LOADING, null));
+        long start = System.nanoTime();
+        Loaded loaded;
+        try {
+            loaded = loader.load(name, version, config);
+        } catch (Exception | OutOfMemoryError e) {
+            String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+            boolean stillServed = served.getOrDefault(name, new ConcurrentSkipListMap<>()).containsKey(number);
+            known.put(number, new Entry(name, number, stillServed ? State.READY : State.UNAVAILABLE,
+                    stillServed ? "a reload failed, the earlier load keeps serving: " + reason : reason));
+            log.warn("Model {} version {} failed to load: {}", name, number, reason);
+            return;
+        }
+        Served previous = served.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>()).put(number, new Served(loaded));
+        known.put(number, new Entry(name, number, State.READY, null));
+        log.info("Model {} version {} READY in {} s{}", name, number, String.format(java.util.Locale.ROOT, "%.2f",
+                (System.nanoTime() - start) / 1e9), previous == null ? "" : " (replaced the earlier load)");
+        if (previous != null) {
+            previous.retireAndFree(drainMillis);
+        }
+    }
+
+    /**
+     * Unloads every version of a model: new requests get NOT_FOUND at once; requests holding a
+     * version are answered, then its memory is freed.
+     */
+    public List<Entry> unload(String name) {
+        ModelRepository.checkName(name);
+        synchronized (changes) {
+            NavigableMap<Long, Served> versions = served.get(name);
+            if (versions == null || versions.isEmpty()) {
+                if (!states.containsKey(name) && repository.scan().model(name) == null) {
+                    throw new RepositoryException(RepositoryException.Reason.NOT_FOUND, "no model '" + name + "' in the repository");
+                }
+            } else {
+                for (Long number : new ArrayList<>(versions.keySet())) {
+                    unloadVersion(name, number, "unloaded");
+                }
+            }
+            return entries(name);
+        }
+    }
+
+    private void unloadVersion(String name, long number, String reason) {
+        NavigableMap<Long, Served> versions = served.get(name);
+        Served gone = versions == null ? null : versions.remove(number);
+        states.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>()).put(number, new Entry(name, number, State.UNAVAILABLE, reason));
+        if (gone != null) {
+            gone.retireAndFree(drainMillis);
+            log.info("Model {} version {} unloaded ({})", name, number, reason);
+        }
+    }
+
+    /** Loads every model of the repository, each on its own: one that fails is UNAVAILABLE and the rest load. */
+    public void loadAll() {
+        for (ModelRepository.Model model : repository.scan().models()) {
+            try {
+                load(model.name());
+            } catch (RepositoryException e) {
+                log.warn("Model {} not loaded: {}", model.name(), e.getMessage());
+            }
+        }
+    }
+
+    private List<Entry> entries(String name) {
+        return List.copyOf(states.getOrDefault(name, new ConcurrentSkipListMap<>()).values());
+    }
+
+    /** Unloads everything (at shutdown, after the batcher has drained). */
+    @Override
+    public void close() {
+        synchronized (changes) {
+            for (String name : new ArrayList<>(served.keySet())) {
+                for (Long number : new ArrayList<>(served.get(name).keySet())) {
+                    unloadVersion(name, number, "the service stopped");
+                }
+            }
+        }
+    }
+}
