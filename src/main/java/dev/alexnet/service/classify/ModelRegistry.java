@@ -124,6 +124,7 @@ public final class ModelRegistry implements AutoCloseable {
     private final Loader loader;
     private final int maxLoaded;
     private final long drainMillis;
+    private final String defaultModel;
     private final Map<String, NavigableMap<Long, Served>> served = new ConcurrentHashMap<>();
     private final Map<String, NavigableMap<Long, Entry>> states = new ConcurrentHashMap<>();
     /** One change at a time: loads and unloads are rare, and each must see the others' outcome. */
@@ -134,17 +135,79 @@ public final class ModelRegistry implements AutoCloseable {
      * @param drainMillis how long an unload or a replacement waits for the requests holding the old version
      */
     public ModelRegistry(ModelRepository repository, Loader loader, int maxLoaded, long drainMillis) {
+        this(repository, loader, maxLoaded, drainMillis, null);
+    }
+
+    /**
+     * @param defaultModel the model a request without one goes to; null for the only model served
+     */
+    public ModelRegistry(ModelRepository repository, Loader loader, int maxLoaded, long drainMillis, String defaultModel) {
         if (maxLoaded < 1) {
             throw new IllegalArgumentException("max-loaded must be at least 1: " + maxLoaded);
+        }
+        if (defaultModel != null) {
+            ModelRepository.checkName(defaultModel);
         }
         this.repository = repository;
         this.loader = loader;
         this.maxLoaded = maxLoaded;
         this.drainMillis = drainMillis;
+        this.defaultModel = defaultModel;
     }
 
+    /**
+     * The service without a repository: the one model it was started with, as version 1 of
+     * {@link Classifier#MODEL}, always READY; there is nothing to load or unload.
+     */
+    public static ModelRegistry single(Classifier classifier) {
+        ModelRegistry registry = new ModelRegistry(null, (m, v, c) -> {
+            throw new IllegalStateException("no model repository is configured");
+        }, 1, 0, classifier.name());
+        registry.served.put(classifier.name(), new ConcurrentSkipListMap<>(Map.of(1L, new Served(new Loaded(classifier, () -> { })))));
+        registry.states.put(classifier.name(), new ConcurrentSkipListMap<>(Map.of(1L, new Entry(classifier.name(), 1, State.READY, null))));
+        return registry;
+    }
+
+    /** The repository, or null when the service serves the one model it was started with. */
     public ModelRepository repository() {
         return repository;
+    }
+
+    /** The model a request that names none goes to: the configured default, else the only model served; null if neither. */
+    public String defaultModel() {
+        if (defaultModel != null) {
+            return defaultModel;
+        }
+        List<String> ready = readyModels();
+        return ready.size() == 1 ? ready.get(0) : null;
+    }
+
+    /**
+     * A lease on a model named as a request names it: the default model when {@code model} is null,
+     * and a version given as text ("" or null for the highest READY one).
+     *
+     * @throws RepositoryException {@code BAD_NAME} for a malformed name or version, {@code NOT_FOUND}
+     *                             when it is not served, or when no model is named and there is no default
+     */
+    public Lease resolve(String model, String version) {
+        String name = model == null || model.isEmpty() ? defaultModel() : model;
+        if (name == null) {
+            throw new RepositoryException(RepositoryException.Reason.NOT_FOUND,
+                    "several models are served (" + String.join(", ", readyModels()) + "): name one with model=NAME");
+        }
+        ModelRepository.checkName(name);
+        Long number = null;
+        if (version != null && !version.isEmpty()) {
+            try {
+                number = Long.parseLong(version);
+            } catch (NumberFormatException e) {
+                number = 0L;
+            }
+            if (number < 1) {
+                throw new RepositoryException(RepositoryException.Reason.BAD_NAME, "version '" + version + "' is not a positive integer");
+            }
+        }
+        return acquire(name, number);
     }
 
     /**
@@ -199,6 +262,9 @@ public final class ModelRegistry implements AutoCloseable {
      * UNAVAILABLE with the reason (failed to load, unloaded, not chosen by the version policy).
      */
     public List<Entry> index() {
+        if (repository == null) {
+            return states.values().stream().flatMap(m -> m.values().stream()).toList();
+        }
         List<Entry> index = new ArrayList<>();
         ModelRepository.Snapshot snapshot = repository.scan();
         for (ModelRepository.Model model : snapshot.models()) {
@@ -230,6 +296,7 @@ public final class ModelRegistry implements AutoCloseable {
      *                             {@code model.json}, or a load past {@code max-loaded}
      */
     public List<Entry> load(String name) {
+        requireRepository();
         synchronized (changes) {
             ModelRepository.Model model = repository.scan(name);
             NavigableMap<Long, Entry> known = states.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>());
@@ -296,6 +363,7 @@ public final class ModelRegistry implements AutoCloseable {
      * version are answered, then its memory is freed.
      */
     public List<Entry> unload(String name) {
+        requireRepository();
         ModelRepository.checkName(name);
         synchronized (changes) {
             NavigableMap<Long, Served> versions = served.get(name);
@@ -319,6 +387,13 @@ public final class ModelRegistry implements AutoCloseable {
         if (gone != null) {
             gone.retireAndFree(drainMillis);
             log.info("Model {} version {} unloaded ({})", name, number, reason);
+        }
+    }
+
+    private void requireRepository() {
+        if (repository == null) {
+            throw new RepositoryException(RepositoryException.Reason.NOT_FOUND,
+                    "no model repository is configured (alexnet.model-repository): the service serves the model it started with");
         }
     }
 

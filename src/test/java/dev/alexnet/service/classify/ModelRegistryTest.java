@@ -259,4 +259,49 @@ class ModelRegistryTest {
         assertThatThrownBy(() -> registry.unload("absent")).isInstanceOfSatisfying(RepositoryException.class,
                 e -> assertThat(e.reason()).isEqualTo(RepositoryException.Reason.NOT_FOUND));
     }
+
+    @Test
+    void requestsNameAModelOrGetTheDefaultAndVersionsAreNumbers() throws IOException {
+        version("alexnet", 1, 10, 1);
+        registry.load("alexnet");
+        try (ModelRegistry.Lease lease = registry.resolve(null, "")) {
+            assertThat(lease.classifier().name()).as("the only model is the default").isEqualTo("alexnet");
+        }
+        version("flowers", 1, 3, 2);
+        registry.load("flowers");
+        assertThatThrownBy(() -> registry.resolve(null, null)).isInstanceOfSatisfying(RepositoryException.class,
+                e -> assertThat(e.getMessage()).contains("several models are served (alexnet, flowers)"));
+        try (ModelRegistry.Lease lease = registry.resolve("flowers", "1")) {
+            assertThat(lease.classifier().labels().size()).isEqualTo(3);
+        }
+        for (String bad : List.of("0", "-1", "one", "1.5")) {
+            assertThatThrownBy(() -> registry.resolve("flowers", bad)).isInstanceOfSatisfying(RepositoryException.class,
+                    e -> assertThat(e.reason()).isEqualTo(RepositoryException.Reason.BAD_NAME));
+        }
+        assertThatThrownBy(() -> registry.resolve("Flowers", null)).isInstanceOfSatisfying(RepositoryException.class,
+                e -> assertThat(e.reason()).isEqualTo(RepositoryException.Reason.BAD_NAME));
+    }
+
+    @Test
+    void withoutARepositoryTheOneModelIsAlwaysReadyAndNothingLoads() throws IOException {
+        version("alexnet", 1, 10, 1);
+        registry.load("alexnet");
+        Classifier started;
+        try (ModelRegistry.Lease lease = registry.acquire("alexnet", 1L)) {
+            started = lease.classifier();
+        }
+        ModelRegistry single = ModelRegistry.single(started);
+        try (ModelRegistry.Lease lease = single.resolve(null, null)) {
+            assertThat(lease.classifier()).isSameAs(started);
+        }
+        assertThat(single.index()).extracting(e -> e.model() + "/" + e.version() + " " + e.state()).containsExactly("alexnet/1 READY");
+        assertThatThrownBy(() -> single.load("alexnet")).hasMessageContaining("no model repository is configured");
+        assertThatThrownBy(() -> single.resolve("alexnet", "2")).isInstanceOfSatisfying(RepositoryException.class,
+                e -> assertThat(e.reason()).isEqualTo(RepositoryException.Reason.NOT_FOUND));
+        single.close();
+        try (ModelRegistry.Lease lease = registry.acquire("alexnet", 1L)) {
+            assertThat(lease.classifier().classifyTensors(image(3), 1)).as("closing the single view frees nothing it did not load")
+                    .hasSize(1);
+        }
+    }
 }
