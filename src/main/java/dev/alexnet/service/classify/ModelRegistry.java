@@ -48,6 +48,12 @@ public final class ModelRegistry implements AutoCloseable {
         Loaded load(String model, ModelRepository.Version version, ModelConfig config) throws Exception;
     }
 
+    /** Told of every load's outcome (the service counts them in its metrics). */
+    @FunctionalInterface
+    public interface Listener {
+        void loaded(String model, long version, boolean success);
+    }
+
     /** A request's hold on a version: the version stays alive until every lease on it is closed. */
     public static final class Lease implements AutoCloseable {
         private final Served served;
@@ -61,6 +67,16 @@ public final class ModelRegistry implements AutoCloseable {
             return served.loaded.classifier();
         }
 
+        /** The model's name as served. */
+        public String model() {
+            return served.model;
+        }
+
+        /** The version's number, as the protocols write it. */
+        public String version() {
+            return Long.toString(served.version);
+        }
+
         @Override
         public synchronized void close() {
             if (open) {
@@ -71,12 +87,19 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     private static final class Served {
+        final String model;
+        final long version;
         final Loaded loaded;
+        /** What the version's files looked like when it was loaded: polling reloads it when they change. */
+        final String fingerprint;
         final AtomicInteger leases = new AtomicInteger();
         volatile boolean retired;
 
-        Served(Loaded loaded) {
+        Served(String model, long version, Loaded loaded, String fingerprint) {
+            this.model = model;
+            this.version = version;
             this.loaded = loaded;
+            this.fingerprint = fingerprint;
         }
 
         boolean acquire() {
@@ -127,6 +150,9 @@ public final class ModelRegistry implements AutoCloseable {
     private final String defaultModel;
     private final Map<String, NavigableMap<Long, Served>> served = new ConcurrentHashMap<>();
     private final Map<String, NavigableMap<Long, Entry>> states = new ConcurrentHashMap<>();
+    private volatile Listener listener = (model, version, success) -> { };
+    /** Per model, the folder as the last load saw it ({@link #modelPrint}): what polling compares against. */
+    private final Map<String, String> attempted = new ConcurrentHashMap<>();
     /** One change at a time: loads and unloads are rare, and each must see the others' outcome. */
     private final Object changes = new Object();
 
@@ -162,10 +188,16 @@ public final class ModelRegistry implements AutoCloseable {
     public static ModelRegistry single(Classifier classifier) {
         ModelRegistry registry = new ModelRegistry(null, (m, v, c) -> {
             throw new IllegalStateException("no model repository is configured");
-        }, 1, 0, classifier.name());
-        registry.served.put(classifier.name(), new ConcurrentSkipListMap<>(Map.of(1L, new Served(new Loaded(classifier, () -> { })))));
-        registry.states.put(classifier.name(), new ConcurrentSkipListMap<>(Map.of(1L, new Entry(classifier.name(), 1, State.READY, null))));
+        }, 1, 0, Classifier.MODEL);
+        registry.served.put(Classifier.MODEL, new ConcurrentSkipListMap<>(Map.of(1L,
+                new Served(Classifier.MODEL, 1, new Loaded(classifier, () -> { }), ""))));
+        registry.states.put(Classifier.MODEL, new ConcurrentSkipListMap<>(Map.of(1L, new Entry(Classifier.MODEL, 1, State.READY, null))));
         return registry;
+    }
+
+    /** Who hears of each load's outcome. */
+    public void listener(Listener listener) {
+        this.listener = listener;
     }
 
     /** The repository, or null when the service serves the one model it was started with. */
@@ -247,6 +279,12 @@ public final class ModelRegistry implements AutoCloseable {
         return versions != null && !versions.isEmpty();
     }
 
+    /** A model's READY versions, in ascending order, as the protocols write them. */
+    public List<String> readyVersions(String model) {
+        NavigableMap<Long, Served> versions = served.get(model);
+        return versions == null ? List.of() : versions.keySet().stream().map(String::valueOf).toList();
+    }
+
     /** The names of the models with a READY version, in order. */
     public List<String> readyModels() {
         return served.entrySet().stream().filter(e -> !e.getValue().isEmpty()).map(Map.Entry::getKey).sorted().toList();
@@ -299,6 +337,7 @@ public final class ModelRegistry implements AutoCloseable {
         requireRepository();
         synchronized (changes) {
             ModelRepository.Model model = repository.scan(name);
+            attempted.put(name, modelPrint(model));
             NavigableMap<Long, Entry> known = states.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>());
             if (model.problem() != null) {
                 for (ModelRepository.Version v : model.versions()) {
@@ -347,10 +386,13 @@ public final class ModelRegistry implements AutoCloseable {
             known.put(number, new Entry(name, number, stillServed ? State.READY : State.UNAVAILABLE,
                     stillServed ? "a reload failed, the earlier load keeps serving: " + reason : reason));
             log.warn("Model {} version {} failed to load: {}", name, number, reason);
+            listener.loaded(name, number, false);
             return;
         }
-        Served previous = served.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>()).put(number, new Served(loaded));
+        Served previous = served.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>())
+                .put(number, new Served(name, number, loaded, fingerprint(version, config)));
         known.put(number, new Entry(name, number, State.READY, null));
+        listener.loaded(name, number, true);
         log.info("Model {} version {} READY in {} s{}", name, number, String.format(java.util.Locale.ROOT, "%.2f",
                 (System.nanoTime() - start) / 1e9), previous == null ? "" : " (replaced the earlier load)");
         if (previous != null) {
@@ -406,6 +448,58 @@ public final class ModelRegistry implements AutoCloseable {
                 log.warn("Model {} not loaded: {}", model.name(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * Follows the folder (the {@code poll} control mode): loads models that appeared, reloads those
+     * whose chosen versions or files changed, and unloads those whose folders are gone. What cannot
+     * be loaded is marked as a load would mark it.
+     */
+    public void poll() {
+        requireRepository();
+        ModelRepository.Snapshot snapshot = repository.scan();
+        for (ModelRepository.Model model : snapshot.models()) {
+            // Loaded or tried as the folder is now: nothing to do (a broken model is not retried until it changes).
+            if (!modelPrint(model).equals(attempted.get(model.name()))) {
+                try {
+                    load(model.name());
+                } catch (RepositoryException e) {
+                    log.warn("Model {} not loaded by the repository poll: {}", model.name(), e.getMessage());
+                }
+            }
+        }
+        for (String name : new ArrayList<>(served.keySet())) {
+            if (snapshot.model(name) == null && !served.get(name).isEmpty()) {
+                synchronized (changes) {
+                    attempted.remove(name);
+                    for (Long number : new ArrayList<>(served.get(name).keySet())) {
+                        unloadVersion(name, number, "its folder was removed from the repository");
+                    }
+                }
+            }
+        }
+    }
+
+    /** A model folder as a load would see it: its problem, configuration, chosen versions and their files. */
+    private static String modelPrint(ModelRepository.Model model) {
+        StringBuilder print = new StringBuilder(String.valueOf(model.problem())).append('|').append(model.config());
+        for (long number : model.chosen()) {
+            print.append('|').append(number).append(':').append(fingerprint(model.version(number), model.config()));
+        }
+        return print.toString();
+    }
+
+    /** The sizes and modification times of a version's files and of its model's configuration. */
+    private static String fingerprint(ModelRepository.Version version, ModelConfig config) {
+        StringBuilder print = new StringBuilder(String.valueOf(config));
+        for (java.nio.file.Path file : List.of(version.weights(), version.labels())) {
+            try {
+                print.append('|').append(java.nio.file.Files.size(file)).append('@').append(java.nio.file.Files.getLastModifiedTime(file));
+            } catch (java.io.IOException e) {
+                print.append("|missing");
+            }
+        }
+        return print.toString();
     }
 
     private List<Entry> entries(String name) {

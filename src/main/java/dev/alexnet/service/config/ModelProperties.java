@@ -12,7 +12,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                   deterministic random initialisation, and says so everywhere
  * @param labels     a class-name file, one per line ({@code ALEXNET_LABELS}); unset uses ImageNet's
  * @param randomSeed the seed of the random initialisation
+ * @param defaultModel with a model repository, the model a request that names none goes to
+ *                     ({@code ALEXNET_DEFAULT_MODEL}); unset: the only model served
  */
 @ConfigurationProperties("alexnet")
-public record ModelProperties(Path weights, Path labels, @DefaultValue("42") long randomSeed) {
+public record ModelProperties(Path weights, Path labels, @DefaultValue("42") long randomSeed, String defaultModel) {
 }

@@ -95,6 +95,8 @@ public final class AlexNetMetrics implements Batcher.Listener {
         for (RejectReason reason : RejectReason.values()) {
             rejected(reason);
         }
+        modelLoads(true);
+        modelLoads(false);
         Gauge.builder("alexnet.native.memory", Pointer::totalBytes).tag("kind", "total").baseUnit("bytes")
                 .description("Off-heap bytes allocated through JavaCPP (ND4J arrays and workspaces)").register(registry);
         Gauge.builder("alexnet.native.memory", Pointer::physicalBytes).tag("kind", "physical").baseUnit("bytes")
@@ -142,6 +144,17 @@ public final class AlexNetMetrics implements Batcher.Listener {
     public Counter rejected(RejectReason reason) {
         return Counter.builder("alexnet.rejected").tag("reason", reason.tag())
                 .description("Requests refused, by reason").register(registry);
+    }
+
+    /** A model version load finished: {@code alexnet_model_loads_total{outcome="success"|"failure"}}. */
+    public Counter modelLoads(boolean success) {
+        return Counter.builder("alexnet.model.loads").tag("outcome", success ? "success" : "failure")
+                .description("Model version loads (start-up and live), by outcome").register(registry);
+    }
+
+    /** {@code alexnet_models_loaded}: the model versions being served now. */
+    public void bindLoadedModels(java.util.function.IntSupplier loaded) {
+        Gauge.builder("alexnet.models.loaded", loaded::getAsInt).description("Model versions being served").register(registry);
     }
 
     public void preprocessed(long nanos) {

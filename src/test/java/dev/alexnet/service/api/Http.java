@@ -77,6 +77,11 @@ final class Http {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).GET().build());
     }
 
+    /** A GET with one extra header. */
+    Response get(String path, String header, String value) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30)).header(header, value).GET().build());
+    }
+
     private Response send(HttpRequest request) {
         try {
             HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());

@@ -17,7 +17,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * When {@code alexnet.security.api-keys} is set, the API (classify, features, model, and the v2
  * protocol except its health endpoints) needs one of the keys, in {@code X-API-Key} or as
- * {@code Authorization: Bearer KEY}. Keys are compared in constant time, as SHA-256 digests so that
+ * {@code Authorization: Bearer KEY}; the model repository's endpoints need an admin key
+ * ({@code alexnet.security.admin-api-keys}, 403 for another key). Keys are compared in constant time, as SHA-256 digests so that
  * their lengths do not leak either. The page, the probes and the management port stay open.
  */
 @Component
@@ -31,8 +32,13 @@ class ApiKeyFilter extends OncePerRequestFilter {
     }
 
     static boolean protectedPath(String path) {
-        return path.equals("/classify") || path.equals("/features") || path.equals("/model")
+        return path.equals("/classify") || path.equals("/features") || path.equals("/model") || path.equals("/models")
                 || (path.startsWith("/v2") && !path.startsWith("/v2/health/"));
+    }
+
+    /** The model repository's endpoints: with keys configured, only an admin key opens them. */
+    static boolean adminPath(String path) {
+        return path.startsWith("/v2/repository");
     }
 
     @Override
@@ -44,6 +50,11 @@ class ApiKeyFilter extends OncePerRequestFilter {
         }
         String presented = ApiKeys.presented(request.getHeader("X-API-Key"), request.getHeader(HttpHeaders.AUTHORIZATION));
         boolean ok = keys.accepts(presented);
+        if (ok && adminPath(request.getRequestURI()) && !keys.acceptsAdmin(presented)) {
+            Problems.write(request, response, ProblemType.FORBIDDEN,
+                    "the model repository needs an admin key (alexnet.security.admin-api-keys)");
+            return;
+        }
         if (ok) {
             chain.doFilter(request, response);
             return;

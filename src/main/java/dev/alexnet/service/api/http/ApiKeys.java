@@ -17,9 +17,15 @@ import org.springframework.stereotype.Component;
 public class ApiKeys {
 
     private final List<byte[]> digests;
+    private final List<byte[]> adminDigests;
 
     public ApiKeys(SecurityProperties security) {
-        this.digests = security.apiKeys().stream().map(String::trim).filter(k -> !k.isEmpty()).map(ApiKeys::sha256).toList();
+        this.adminDigests = digests(security.adminApiKeys());
+        this.digests = java.util.stream.Stream.concat(digests(security.apiKeys()).stream(), adminDigests.stream()).toList();
+    }
+
+    private static List<byte[]> digests(List<String> keys) {
+        return keys.stream().map(String::trim).filter(k -> !k.isEmpty()).map(ApiKeys::sha256).toList();
     }
 
     /** Whether any key is configured (else every request is let through). */
@@ -27,14 +33,23 @@ public class ApiKeys {
         return !digests.isEmpty();
     }
 
-    /** Whether {@code presented} (X-API-Key, or a bearer token) is one of the keys. */
+    /** Whether {@code presented} (X-API-Key, or a bearer token) is one of the keys, an admin key included. */
     public boolean accepts(String presented) {
+        return matches(presented, digests);
+    }
+
+    /** Whether {@code presented} is one of the admin keys, which may also change the model repository. */
+    public boolean acceptsAdmin(String presented) {
+        return matches(presented, adminDigests);
+    }
+
+    private static boolean matches(String presented, List<byte[]> keys) {
         if (presented == null) {
             return false;
         }
         byte[] digest = sha256(presented);
         boolean ok = false;
-        for (byte[] key : digests) {
+        for (byte[] key : keys) {
             ok |= MessageDigest.isEqual(digest, key);
         }
         return ok;

@@ -2,6 +2,7 @@ package dev.alexnet.service.api.problem;
 
 import dev.alexnet.service.classify.ClassifyRequestException;
 import dev.alexnet.service.engine.InferenceRejectedException;
+import dev.alexnet.service.model.repository.RepositoryException;
 import dev.alexnet.service.preprocess.ImageRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
@@ -38,7 +39,7 @@ class ProblemAdvice {
 
     /** Every refusal the API or the layers under it throw, by its problem type. */
     @ExceptionHandler({ApiException.class, ClassifyRequestException.class, ImageRejectedException.class,
-            InferenceRejectedException.class})
+            InferenceRejectedException.class, RepositoryException.class})
     ResponseEntity<ProblemDetail> refused(RuntimeException e, HttpServletRequest request) {
         log.debug("Refused {}: {}", request.getRequestURI(), e.getMessage());
         return problem(ProblemType.of(e), e.getMessage(), request);

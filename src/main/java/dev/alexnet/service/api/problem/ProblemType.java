@@ -6,6 +6,7 @@ import dev.alexnet.service.classify.ClassifyRequestException;
 import dev.alexnet.service.engine.InferenceRejectedException;
 import dev.alexnet.service.metrics.AlexNetMetrics.Outcome;
 import dev.alexnet.service.metrics.AlexNetMetrics.RejectReason;
+import dev.alexnet.service.model.repository.RepositoryException;
 import dev.alexnet.service.preprocess.ImageRejectedException;
 import org.springframework.http.HttpStatus;
 
@@ -26,6 +27,9 @@ public enum ProblemType {
     UNAUTHORIZED("unauthorized", HttpStatus.UNAUTHORIZED, "Unauthorized"),
     NOT_FOUND("not-found", HttpStatus.NOT_FOUND, "Not found"),
     METHOD_NOT_ALLOWED("method-not-allowed", HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed"),
+    FORBIDDEN("forbidden", HttpStatus.FORBIDDEN, "Not allowed with this key"),
+    MODEL_UNAVAILABLE("model-unavailable", HttpStatus.CONFLICT, "The model cannot be loaded"),
+    TOO_MANY_MODELS("too-many-models", HttpStatus.CONFLICT, "Too many models loaded"),
     QUEUE_FULL("queue-full", HttpStatus.SERVICE_UNAVAILABLE, "Server busy"),
     SHUTTING_DOWN("shutting-down", HttpStatus.SERVICE_UNAVAILABLE, "Server shutting down"),
     TIMEOUT("timeout", HttpStatus.SERVICE_UNAVAILABLE, "Request deadline exceeded"),
@@ -99,6 +103,9 @@ public enum ProblemType {
         if (e instanceof InferenceRejectedException rejected) {
             return of(rejected.reason());
         }
+        if (e instanceof RepositoryException repository) {
+            return of(repository.reason());
+        }
         return e instanceof ClassifyRequestException refused ? of(refused.reason()) : null;
     }
 
@@ -119,6 +126,16 @@ public enum ProblemType {
             case QUEUE_FULL -> QUEUE_FULL;
             case SHUTTING_DOWN -> SHUTTING_DOWN;
             case TIMEOUT -> TIMEOUT;
+        };
+    }
+
+    /** The problem type of a model repository's refusal. */
+    public static ProblemType of(RepositoryException.Reason reason) {
+        return switch (reason) {
+            case BAD_NAME -> INVALID_PARAMETER;
+            case NOT_FOUND -> NOT_FOUND;
+            case OUTSIDE_REPOSITORY, MALFORMED_CONFIG, INCOMPLETE_VERSION -> MODEL_UNAVAILABLE;
+            case TOO_MANY_LOADED -> TOO_MANY_MODELS;
         };
     }
 

@@ -9,6 +9,7 @@ import dev.alexnet.service.api.http.UploadReader;
 import dev.alexnet.service.api.problem.ApiException;
 import dev.alexnet.service.api.problem.ProblemType;
 import dev.alexnet.service.classify.Classifier;
+import dev.alexnet.service.classify.ModelRegistry;
 import dev.alexnet.service.classify.TopK;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.MediaType;
@@ -16,21 +17,34 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code POST /classify} (top-k labels) and {@code POST /features} (fc7 vectors): parse, classify, render. */
+/**
+ * {@code POST /classify} (top-k labels) and {@code POST /features} (fc7 vectors): parse, classify,
+ * render. {@code model} and {@code version} choose a model of the repository (the default model
+ * and its highest READY version when absent); the request holds that version until it is answered.
+ */
 @RestController
 class ClassifyController {
 
-    private final Classifier classifier;
+    private final ModelRegistry models;
     private final UploadReader uploads;
 
-    ClassifyController(Classifier classifier, UploadReader uploads) {
-        this.classifier = classifier;
+    ClassifyController(ModelRegistry models, UploadReader uploads) {
+        this.models = models;
         this.uploads = uploads;
     }
 
     @PostMapping(path = "/classify", produces = MediaType.APPLICATION_JSON_VALUE)
     RestModels.ClassifyResponse classify(HttpServletRequest request, @RequestParam(name = "topk", required = false) String topk,
-                                         @RequestParam(name = "preview", required = false) String preview) throws IOException {
+                                         @RequestParam(name = "preview", required = false) String preview,
+                                         @RequestParam(name = "model", required = false) String model,
+                                         @RequestParam(name = "version", required = false) String version) throws IOException {
+        try (ModelRegistry.Lease lease = models.resolve(model, version)) {
+            return classify(lease.classifier(), request, topk, preview);
+        }
+    }
+
+    private RestModels.ClassifyResponse classify(Classifier classifier, HttpServletRequest request, String topk, String preview)
+            throws IOException {
         int classes = classifier.architecture().classes();
         int k = topk == null ? TopK.defaultFor(classes) : TopK.check("topk", parseInteger("topk", topk, classes), classes);
         boolean withPreview = parseBoolean("preview", preview);
@@ -45,7 +59,15 @@ class ClassifyController {
 
     @PostMapping(path = "/features", produces = MediaType.APPLICATION_JSON_VALUE)
     RestModels.FeaturesResponse features(HttpServletRequest request,
-                                         @RequestParam(name = "normalize", required = false) String normalize) throws IOException {
+                                         @RequestParam(name = "normalize", required = false) String normalize,
+                                         @RequestParam(name = "model", required = false) String model,
+                                         @RequestParam(name = "version", required = false) String version) throws IOException {
+        try (ModelRegistry.Lease lease = models.resolve(model, version)) {
+            return features(lease.classifier(), request, normalize);
+        }
+    }
+
+    private RestModels.FeaturesResponse features(Classifier classifier, HttpServletRequest request, String normalize) throws IOException {
         boolean l2 = parseBoolean("normalize", normalize);
         Classifier.Answer answer = classifier.classify(uploads.read(request, classifier::checkCount));
         request.setAttribute(RequestAttributes.IMAGES, answer.images().size());

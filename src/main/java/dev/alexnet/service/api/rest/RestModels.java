@@ -7,7 +7,7 @@ import dev.alexnet.service.classify.ModelDescription;
 import dev.alexnet.service.classify.Prediction;
 import dev.alexnet.service.classify.Timings;
 
-/** Response bodies of {@code /classify} and {@code /features}. */
+/** Response bodies of {@code /classify}, {@code /features} and {@code /models}. */
 final class RestModels {
 
     private RestModels() {
@@ -24,5 +24,14 @@ final class RestModels {
     }
 
     record FeaturesResponse(ModelDescription model, String layer, int dimensions, List<FeatureResult> results, Timings timings) {
+    }
+
+    /** One model version of {@code GET /models}: its state, why it is not READY, and its class count when it is. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ModelVersion(String name, long version, String state, String reason, Integer classes) {
+    }
+
+    /** {@code GET /models}: the default model (null when requests must name one) and every version known. */
+    record ModelsResponse(String defaultModel, List<ModelVersion> models) {
     }
 }

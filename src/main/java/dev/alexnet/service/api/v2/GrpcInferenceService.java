@@ -12,6 +12,7 @@ import com.google.protobuf.ByteString;
 import dev.alexnet.service.api.problem.ProblemType;
 import dev.alexnet.service.classify.Classified;
 import dev.alexnet.service.classify.Classifier;
+import dev.alexnet.service.classify.ModelRegistry;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.api.v2.proto.GRPCInferenceServiceGrpc;
 import dev.alexnet.service.api.v2.proto.InferParameter;
@@ -50,18 +51,29 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
     private static final Logger log = LoggerFactory.getLogger(GrpcInferenceService.class);
 
-    private final Classifier classifier;
+    private final ModelRegistry models;
     private final ApplicationAvailability availability;
     private final AlexNetMetrics metrics;
 
-    GrpcInferenceService(Classifier classifier, ApplicationAvailability availability, AlexNetMetrics metrics) {
-        this.classifier = classifier;
+    GrpcInferenceService(ModelRegistry models, ApplicationAvailability availability, AlexNetMetrics metrics) {
+        this.models = models;
         this.availability = availability;
         this.metrics = metrics;
     }
 
+    /** Ready to serve: accepting traffic, and the default model (else any model) READY and warm. */
     private boolean ready() {
-        return classifier.isWarm() && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
+        if (availability.getReadinessState() != ReadinessState.ACCEPTING_TRAFFIC) {
+            return false;
+        }
+        if (models.defaultModel() == null) {
+            return !models.readyModels().isEmpty();
+        }
+        try (ModelRegistry.Lease lease = models.resolve(null, null)) {
+            return lease.classifier().isWarm();
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     @Override
@@ -77,8 +89,10 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     @Override
     public void modelReady(ModelReadyRequest request, StreamObserver<ModelReadyResponse> response) {
         try {
-            V2RequestValidator.checkModel(request.getName(), request.getVersion());
-            reply(response, ModelReadyResponse.newBuilder().setReady(ready()).build());
+            try (ModelRegistry.Lease lease = V2RequestValidator.lease(models, request.getName(), request.getVersion())) {
+                reply(response, ModelReadyResponse.newBuilder().setReady(lease.classifier().isWarm()
+                        && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC).build());
+            }
         } catch (RuntimeException e) {
             response.onError(status(e));
         }
@@ -93,11 +107,11 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
 
     @Override
     public void modelMetadata(ModelMetadataRequest request, StreamObserver<ModelMetadataResponse> response) {
-        try {
-            V2RequestValidator.checkModel(request.getName(), request.getVersion());
-            V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
+        try (ModelRegistry.Lease lease = V2RequestValidator.lease(models, request.getName(), request.getVersion())) {
+            V2RequestValidator validator = new V2RequestValidator(lease.classifier().architecture());
             long size = dev.alexnet.service.model.AlexNetArchitecture.INPUT_SIZE;
-            reply(response, ModelMetadataResponse.newBuilder().setName(Classifier.MODEL).addVersions(V2Controller.VERSION)
+            reply(response, ModelMetadataResponse.newBuilder().setName(lease.model())
+                    .addAllVersions(request.getVersion().isEmpty() ? models.readyVersions(lease.model()) : List.of(lease.version()))
                     .setPlatform("nd4j_alexnet")
                     .addInputs(tensor(V2RequestValidator.INPUT, List.of(-1L, 3L, size, size)))
                     .addOutputs(tensor(V2RequestValidator.PROB, List.of(-1L, (long) validator.width(V2RequestValidator.PROB))))
@@ -117,13 +131,13 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         long start = System.nanoTime();
         AlexNetMetrics.Outcome outcome = AlexNetMetrics.Outcome.ERROR;
         metrics.inflight().incrementAndGet();
-        try {
-            V2RequestValidator.checkModel(request.getModelName(), request.getModelVersion());
+        try (ModelRegistry.Lease lease = V2RequestValidator.lease(models, request.getModelName(), request.getModelVersion())) {
+            Classifier classifier = lease.classifier();
             V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
             V2RequestValidator.Valid valid = validator.validate(toRest(request), classifier::checkCount);
             List<Classified> results = classifier.classifyTensors(valid.data(), valid.images());
-            ModelInferResponse.Builder answer = ModelInferResponse.newBuilder().setModelName(Classifier.MODEL)
-                    .setModelVersion(V2Controller.VERSION).setId(request.getId());
+            ModelInferResponse.Builder answer = ModelInferResponse.newBuilder().setModelName(lease.model())
+                    .setModelVersion(lease.version()).setId(request.getId());
             for (V2RequestValidator.Output out : valid.outputs()) {
                 V2Models.OutputTensor tensor = out.classification() != null
                         ? V2Outputs.classification(classifier, out, results) : V2Outputs.tensor(validator, out, results);

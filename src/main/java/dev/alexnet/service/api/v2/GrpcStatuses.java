@@ -23,6 +23,8 @@ final class GrpcStatuses {
                  UNSUPPORTED_FORMAT, UNSUPPORTED_MEDIA_TYPE -> Status.Code.INVALID_ARGUMENT;
             case NOT_FOUND -> Status.Code.NOT_FOUND;
             case UNAUTHORIZED -> Status.Code.UNAUTHENTICATED;
+            case FORBIDDEN -> Status.Code.PERMISSION_DENIED;
+            case MODEL_UNAVAILABLE, TOO_MANY_MODELS -> Status.Code.FAILED_PRECONDITION;
             case METHOD_NOT_ALLOWED -> Status.Code.UNIMPLEMENTED;
             case UPLOAD_TOO_LARGE, TOO_MANY_PIXELS, QUEUE_FULL -> Status.Code.RESOURCE_EXHAUSTED;
             case SHUTTING_DOWN -> Status.Code.UNAVAILABLE;

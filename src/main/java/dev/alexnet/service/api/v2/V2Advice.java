@@ -5,6 +5,7 @@ import dev.alexnet.service.api.problem.ProblemType;
 import dev.alexnet.service.api.RequestAttributes;
 import dev.alexnet.service.classify.ClassifyRequestException;
 import dev.alexnet.service.engine.InferenceRejectedException;
+import dev.alexnet.service.model.repository.RepositoryException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +21,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /** v2 errors as the protocol has them: {@code {"error": "..."}} with a 4xx (or 503 when busy). */
-@RestControllerAdvice(assignableTypes = V2Controller.class)
+@RestControllerAdvice(assignableTypes = {V2Controller.class, RepositoryController.class})
 @Order(Ordered.HIGHEST_PRECEDENCE)
 class V2Advice {
 
@@ -31,7 +32,7 @@ class V2Advice {
     }
 
     /** Every refusal by its problem type (the same status, reason and Retry-After as REST's problems), in the protocol's form. */
-    @ExceptionHandler({ApiException.class, ClassifyRequestException.class, InferenceRejectedException.class})
+    @ExceptionHandler({ApiException.class, ClassifyRequestException.class, InferenceRejectedException.class, RepositoryException.class})
     ResponseEntity<V2Models.Error> refused(RuntimeException e, HttpServletRequest request) {
         ProblemType type = ProblemType.of(e);
         request.setAttribute(RequestAttributes.PROBLEM, type);

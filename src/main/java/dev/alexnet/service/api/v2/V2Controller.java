@@ -10,6 +10,8 @@ import dev.alexnet.service.api.RequestAttributes;
 import dev.alexnet.service.api.http.UploadReader;
 import dev.alexnet.service.classify.Classified;
 import dev.alexnet.service.classify.Classifier;
+import dev.alexnet.service.classify.ModelRegistry;
+import dev.alexnet.service.model.repository.RepositoryException;
 import dev.alexnet.service.classify.ModelDescription;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import jakarta.servlet.http.HttpServletRequest;
@@ -41,15 +43,15 @@ class V2Controller {
 
     static final String VERSION = "1";
 
-    private final Classifier classifier;
+    private final ModelRegistry models;
     private final ApplicationAvailability availability;
     private final UploadReader uploads;
     private final long maxBinaryBytes;
 
     /** @param maxBinaryBytes the largest binary request body: the same bound as a multipart request's */
-    V2Controller(Classifier classifier, ApplicationAvailability availability, UploadReader uploads,
+    V2Controller(ModelRegistry models, ApplicationAvailability availability, UploadReader uploads,
                  @Value("${spring.servlet.multipart.max-request-size:64MB}") DataSize maxBinaryBytes) {
-        this.classifier = classifier;
+        this.models = models;
         this.availability = availability;
         this.uploads = uploads;
         this.maxBinaryBytes = maxBinaryBytes.toBytes();
@@ -69,48 +71,72 @@ class V2Controller {
 
     @GetMapping({"/health/ready", "/models/{model}/ready", "/models/{model}/versions/{version}/ready"})
     ResponseEntity<?> ready(@PathVariable(required = false) String model, @PathVariable(required = false) String version) {
+        boolean ready;
         if (model != null) {
-            V2RequestValidator.checkModel(model, version);
+            try (ModelRegistry.Lease lease = lease(model, version)) {
+                ready = lease.classifier().isWarm();
+            }
+        } else if (models.defaultModel() == null) {
+            ready = !models.readyModels().isEmpty();
+        } else {
+            // The server is ready when its default model is.
+            try (ModelRegistry.Lease lease = models.resolve(null, null)) {
+                ready = lease.classifier().isWarm();
+            } catch (RepositoryException e) {
+                ready = false;
+            }
         }
-        boolean ready = classifier.isWarm() && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
+        ready = ready && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
         return ready ? ResponseEntity.ok(new V2Models.Ready(true))
                 : ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).body(new V2Models.Error("not ready"));
     }
 
     @GetMapping({"/models/{model}", "/models/{model}/versions/{version}"})
     V2Models.ModelMetadata metadata(@PathVariable String model, @PathVariable(required = false) String version) {
-        V2RequestValidator.checkModel(model, version);
-        ModelDescription description = classifier.model();
-        long size = AlexNetArchitecture.INPUT_SIZE;
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        parameters.put("weights", description.weights());
-        parameters.put("sha256", String.valueOf(description.sha256()));
-        parameters.put("preprocessing", classifier.inputConvention());
-        return new V2Models.ModelMetadata(Classifier.MODEL, List.of(VERSION), "nd4j_alexnet",
-                List.of(new V2Models.TensorMetadata(V2RequestValidator.INPUT, "FP32", List.of(-1L, 3L, size, size))),
-                List.of(new V2Models.TensorMetadata(V2RequestValidator.PROB, "FP32", List.of(-1L, (long) validator().width("prob"))),
-                        new V2Models.TensorMetadata(V2RequestValidator.FC7, "FP32", List.of(-1L, (long) validator().width("fc7")))),
-                parameters);
+        try (ModelRegistry.Lease lease = lease(model, version)) {
+            Classifier classifier = lease.classifier();
+            ModelDescription description = classifier.model();
+            V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
+            long size = AlexNetArchitecture.INPUT_SIZE;
+            Map<String, Object> parameters = new LinkedHashMap<>();
+            parameters.put("weights", description.weights());
+            parameters.put("sha256", String.valueOf(description.sha256()));
+            parameters.put("preprocessing", classifier.inputConvention());
+            return new V2Models.ModelMetadata(lease.model(), version == null ? models.readyVersions(lease.model()) : List.of(lease.version()),
+                    "nd4j_alexnet",
+                    List.of(new V2Models.TensorMetadata(V2RequestValidator.INPUT, "FP32", List.of(-1L, 3L, size, size))),
+                    List.of(new V2Models.TensorMetadata(V2RequestValidator.PROB, "FP32", List.of(-1L, (long) validator.width("prob"))),
+                            new V2Models.TensorMetadata(V2RequestValidator.FC7, "FP32", List.of(-1L, (long) validator.width("fc7")))),
+                    parameters);
+        }
     }
 
     @PostMapping(path = {"/models/{model}/infer", "/models/{model}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<?> infer(@PathVariable String model, @PathVariable(required = false) String version,
                             @RequestBody V2Models.InferRequest request, HttpServletRequest http) {
-        V2RequestValidator.checkModel(model, version);
-        return answer(request, http);
+        try (ModelRegistry.Lease lease = lease(model, version)) {
+            return answer(lease, request, http);
+        }
     }
 
     /** The binary tensor data extension: the JSON request, then raw tensor bytes, in one body of any content type. */
     @PostMapping(path = {"/models/{model}/infer", "/models/{model}/versions/{version}/infer"}, headers = BinaryTensors.HEADER)
     ResponseEntity<?> inferBinary(@PathVariable String model, @PathVariable(required = false) String version,
                                   @RequestHeader(BinaryTensors.HEADER) String jsonLength, HttpServletRequest http) throws IOException {
-        V2RequestValidator.checkModel(model, version);
-        return answer(BinaryTensors.decode(uploads.readBody(http, maxBinaryBytes), jsonLength), http);
+        try (ModelRegistry.Lease lease = lease(model, version)) {
+            return answer(lease, BinaryTensors.decode(uploads.readBody(http, maxBinaryBytes), jsonLength), http);
+        }
     }
 
-    private ResponseEntity<?> answer(V2Models.InferRequest request, HttpServletRequest http) {
-        V2RequestValidator.Valid valid = validator().validate(request, classifier::checkCount);
+    private ModelRegistry.Lease lease(String model, String version) {
+        return V2RequestValidator.lease(models, model, version);
+    }
+
+    private ResponseEntity<?> answer(ModelRegistry.Lease lease, V2Models.InferRequest request, HttpServletRequest http) {
+        Classifier classifier = lease.classifier();
+        V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
+        V2RequestValidator.Valid valid = validator.validate(request, classifier::checkCount);
         int n = valid.images();
         List<Classified> results = classifier.classifyTensors(valid.data(), n);
         http.setAttribute(RequestAttributes.IMAGES, n);
@@ -118,7 +144,7 @@ class V2Controller {
         List<byte[]> binaries = new ArrayList<>();
         for (V2RequestValidator.Output out : valid.outputs()) {
             V2Models.OutputTensor tensor = out.classification() != null
-                    ? V2Outputs.classification(classifier, out, results) : V2Outputs.tensor(validator(), out, results);
+                    ? V2Outputs.classification(classifier, out, results) : V2Outputs.tensor(validator, out, results);
             if (out.binary()) {
                 byte[] bytes = BinaryTensors.bytes(tensor.data());
                 binaries.add(bytes);
@@ -126,7 +152,7 @@ class V2Controller {
             }
             outputs.add(tensor);
         }
-        V2Models.InferResponse response = new V2Models.InferResponse(Classifier.MODEL, VERSION, request.id(), outputs);
+        V2Models.InferResponse response = new V2Models.InferResponse(lease.model(), lease.version(), request.id(), outputs);
         if (binaries.isEmpty()) {
             return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(response);
         }
@@ -134,9 +160,5 @@ class V2Controller {
         byte[] body = BinaryTensors.encode(response, binaries, jsonLength);
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_OCTET_STREAM)
                 .header(BinaryTensors.HEADER, Integer.toString(jsonLength[0])).body(body);
-    }
-
-    private V2RequestValidator validator() {
-        return new V2RequestValidator(classifier.architecture());
     }
 }

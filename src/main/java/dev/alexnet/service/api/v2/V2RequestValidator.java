@@ -9,6 +9,7 @@ import java.util.function.IntConsumer;
 
 import dev.alexnet.service.api.problem.ProblemType;
 import dev.alexnet.service.classify.Classifier;
+import dev.alexnet.service.classify.ModelRegistry;
 import dev.alexnet.service.classify.TopK;
 import dev.alexnet.service.model.AlexNetArchitecture;
 
@@ -43,6 +44,18 @@ final class V2RequestValidator {
 
     /** A request that passed every rule: N images in one flat row-major array, and the outputs wanted. */
     record Valid(int images, float[] data, List<Output> outputs) {
+    }
+
+    /**
+     * The model version a request names, held until the request is answered. Without a repository
+     * the one model keeps the protocol's messages for a wrong name or version; with one, the
+     * registry's say what is served and why not.
+     */
+    static ModelRegistry.Lease lease(ModelRegistry models, String model, String version) {
+        if (models.repository() == null) {
+            checkModel(model, version);
+        }
+        return models.resolve(model, version);
     }
 
     /** Refuses (404) a model or version this server does not serve; an empty or absent version means the current one. */

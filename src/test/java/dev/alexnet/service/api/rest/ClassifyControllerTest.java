@@ -18,6 +18,7 @@ import java.util.List;
 
 import dev.alexnet.service.api.http.UploadReader;
 import dev.alexnet.service.classify.Classified;
+import dev.alexnet.service.api.SingleModel;
 import dev.alexnet.service.classify.Classifier;
 import dev.alexnet.service.classify.ClassifyRequestException;
 import dev.alexnet.service.classify.ModelDescription;
@@ -46,7 +47,7 @@ import org.springframework.test.web.servlet.MockMvc;
  */
 @WebMvcTest(controllers = ClassifyController.class,
         excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = "dev\\.alexnet\\.service\\.api\\.http\\..*"))
-@Import(UploadReader.class)
+@Import({UploadReader.class, SingleModel.class})
 @EnableConfigurationProperties(LimitsProperties.class)
 class ClassifyControllerTest {
 

@@ -6,6 +6,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.alexnet.service.api.SingleModel;
 import dev.alexnet.service.classify.Classifier;
 import dev.alexnet.service.classify.ModelInfo;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import org.springframework.test.web.servlet.MockMvc;
 /** {@code GET /model} renders what the classifier says about itself, field for field. */
 @WebMvcTest(controllers = ModelController.class,
         excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = "dev\\.alexnet\\.service\\.api\\.http\\..*"))
+@org.springframework.context.annotation.Import(SingleModel.class)
 class ModelControllerTest {
 
     @Autowired

@@ -40,7 +40,7 @@ class GrpcGuardTest {
     void start() throws Exception {
         // The calls made here never reach the classifier: serverLive and serverMetadata do not use it,
         // and refused calls stop in the guard.
-        ApiKeys keys = new ApiKeys(new SecurityProperties(List.of("s3cret")));
+        ApiKeys keys = new ApiKeys(new SecurityProperties(List.of("s3cret"), List.of()));
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(ServerInterceptors.intercept(new GrpcInferenceService(null, null,
                         new AlexNetMetrics(new SimpleMeterRegistry())), new GrpcGuard(keys)))

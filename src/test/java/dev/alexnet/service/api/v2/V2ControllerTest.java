@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 
 import dev.alexnet.service.classify.Classified;
+import dev.alexnet.service.api.SingleModel;
 import dev.alexnet.service.classify.Classifier;
 import dev.alexnet.service.classify.ClassifyRequestException;
 import dev.alexnet.service.classify.ModelDescription;
@@ -48,7 +49,7 @@ import org.springframework.test.web.servlet.ResultActions;
  */
 @WebMvcTest(controllers = V2Controller.class,
         excludeFilters = @ComponentScan.Filter(type = FilterType.REGEX, pattern = "dev\\.alexnet\\.service\\.api\\.http\\..*"))
-@Import(UploadReader.class)
+@Import({UploadReader.class, SingleModel.class})
 @EnableConfigurationProperties(LimitsProperties.class)
 class V2ControllerTest {
 
