@@ -11,6 +11,8 @@ import dev.alexnet.service.engine.EngineLoader;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
+import dev.alexnet.service.model.repository.ModelRepository;
+import dev.alexnet.service.model.repository.RepositoryException;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.Preprocessor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -28,7 +30,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code classify}: classifies files and folders (recursively) with no web server, in batches
@@ -40,12 +41,12 @@ public final class ClassifyCommand {
     /** Usage text for this mode. */
     public static final String USAGE = """
             classify PATH... [--topk 5] [--format jsonl|csv] [--out FILE] [--weights FILE] [--labels FILE]
-                     [--mode center-crop|resize] [--batch 32]
+                     [--model-repository DIR --model NAME [--version N]] [--mode center-crop|resize] [--batch 32]
               Classifies image files and folders (recursively), without a web server. One JSON line
               (or CSV rows) per file; unreadable files are reported and the exit status is then 1.
-              Without --weights it uses the random-init weights (and says so).""";
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+              With --model-repository, the model's version (its latest sound one by default) supplies
+              the weights, labels and preprocessing mode. Without either it uses the random-init
+              weights (and says so).""";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -59,6 +60,40 @@ public final class ClassifyCommand {
 
     private record Arguments(List<Path> paths, Integer topk, String format, Path out, Path weights, Path labels,
                            Preprocessor.Mode mode, int batch) {
+    }
+
+    /**
+     * The weights, labels and mode of a repository model's version: the one named, else the
+     * highest its version policy chooses among the sound ones.
+     */
+    private static Arguments fromRepository(Arguments a, Path repository, String model, Long version, boolean modeGiven) {
+        ModelRepository.Model found;
+        try {
+            found = new ModelRepository(repository).scan(model);
+        } catch (IllegalArgumentException | RepositoryException e) {
+            throw new UsageException("--model-repository: " + e.getMessage());
+        }
+        if (found.problem() != null) {
+            throw new UsageException("model '" + model + "' cannot be used: " + found.problem());
+        }
+        ModelRepository.Version chosen = version != null ? found.version(version)
+                : found.chosen().isEmpty() ? null : found.version(found.chosen().last());
+        if (chosen == null) {
+            throw new UsageException(version != null ? "model '" + model + "' has no version " + version
+                    : "model '" + model + "' has no sound version");
+        }
+        if (chosen.problem() != null) {
+            throw new UsageException("model '" + model + "' version " + chosen.number() + " cannot be used: " + chosen.problem());
+        }
+        Preprocessor.Mode mode = a.mode();
+        if (!modeGiven && found.config().preprocessing() != null) {
+            try {
+                mode = Preprocessor.Mode.parse(found.config().preprocessing());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("model '" + model + "': " + e.getMessage());
+            }
+        }
+        return new Arguments(a.paths(), a.topk(), a.format(), a.out(), chosen.weights(), chosen.labels(), mode, a.batch());
     }
 
     public int run(List<String> args) {
@@ -97,7 +132,7 @@ public final class ClassifyCommand {
             Classifier classifier = new Classifier(preprocessor, batcher, engine, labels,
                     new AlexNetMetrics(new SimpleMeterRegistry()), options.batch());
             PrintStream target = sink == null ? out : new PrintStream(sink, true, StandardCharsets.UTF_8);
-            Writer writer = options.format().equals("csv") ? new CsvWriter(target) : new JsonlWriter(target);
+            ResultWriter writer = ResultWriter.of(options.format(), target);
             writer.header();
             int failed = 0;
             for (String[] m : missing) {
@@ -148,7 +183,11 @@ public final class ClassifyCommand {
         Path weights = null;
         Path labels = null;
         Preprocessor.Mode mode = Preprocessor.Mode.CENTER_CROP;
+        boolean modeGiven = false;
         int batch = 32;
+        Path repository = null;
+        String model = null;
+        Long version = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -162,7 +201,11 @@ public final class ClassifyCommand {
                 case "--out" -> outFile = Path.of(Launcher.value(args, ++i, arg));
                 case "--weights" -> weights = Path.of(Launcher.value(args, ++i, arg));
                 case "--labels" -> labels = Path.of(Launcher.value(args, ++i, arg));
+                case "--model-repository" -> repository = Path.of(Launcher.value(args, ++i, arg));
+                case "--model" -> model = Launcher.value(args, ++i, arg);
+                case "--version" -> version = (long) Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
                 case "--mode" -> {
+                    modeGiven = true;
                     try {
                         mode = Preprocessor.Mode.parse(Launcher.value(args, ++i, arg));
                     } catch (IllegalArgumentException e) {
@@ -184,69 +227,17 @@ public final class ClassifyCommand {
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new UsageException("--weights: no such file " + weights);
         }
-        return new Arguments(paths, topk, format, outFile, weights, labels, mode, batch);
-    }
-
-    private interface Writer {
-        void header();
-
-        void success(String file, int width, int height, List<Prediction> predictions);
-
-        void failure(String file, String error);
-    }
-
-    private record JsonlWriter(PrintStream target) implements Writer {
-        @Override
-        public void header() {
+        Arguments parsed = new Arguments(paths, topk, format, outFile, weights, labels, mode, batch);
+        if ((repository == null) != (model == null) || (version != null && model == null)) {
+            throw new UsageException("--model-repository and --model go together (--version with them)");
         }
-
-        @Override
-        public void success(String file, int width, int height, List<Prediction> predictions) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("file", file);
-            line.put("ok", true);
-            line.put("width", width);
-            line.put("height", height);
-            line.put("predictions", predictions);
-            target.println(JSON.writeValueAsString(line));
-        }
-
-        @Override
-        public void failure(String file, String error) {
-            Map<String, Object> line = new LinkedHashMap<>();
-            line.put("file", file);
-            line.put("ok", false);
-            line.put("error", error);
-            target.println(JSON.writeValueAsString(line));
-        }
-    }
-
-    private record CsvWriter(PrintStream target) implements Writer {
-        @Override
-        public void header() {
-            target.println("file,status,rank,index,label,probability,error");
-        }
-
-        @Override
-        public void success(String file, int width, int height, List<Prediction> predictions) {
-            for (Prediction p : predictions) {
-                target.println(String.join(",", csv(file), "ok", String.valueOf(p.rank()), String.valueOf(p.index()),
-                        csv(p.label()), String.format(Locale.ROOT, "%.6g", p.probability()), ""));
+        if (repository != null) {
+            if (weights != null || labels != null) {
+                throw new UsageException("--model-repository supplies the weights and labels: drop --weights and --labels");
             }
+            return fromRepository(parsed, repository, model, version, modeGiven);
         }
-
-        @Override
-        public void failure(String file, String error) {
-            target.println(String.join(",", csv(file), "error", "", "", "", "", csv(error)));
-        }
-
-        private static String csv(String value) {
-            if (value == null) {
-                return "";
-            }
-            boolean quote = value.contains(",") || value.contains("\"") || value.contains("\n") || value.contains("\r");
-            return quote ? "\"" + value.replace("\"", "\"\"") + "\"" : value;
-        }
+        return parsed;
     }
 
     /** A bar with files/s and ETA on a terminal; otherwise a plain line every 5 s and at the end. */

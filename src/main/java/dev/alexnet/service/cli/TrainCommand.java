@@ -34,7 +34,8 @@ public final class TrainCommand {
               (conv1-fc7 kept, a new fc8 for the classes; --freeze conv trains only fc6-fc8); without:
               from scratch (--widths for a narrower network; --init he with a lower --lr, e.g. 0.0001,
               where the paper's N(0, 0.01) initialisation leaves a narrow network unable to learn). Writes DIR/weights.npy (bvlc dialect),
-              labels.txt and training.json; serve them with ALEXNET_WEIGHTS and ALEXNET_LABELS.""";
+              labels.txt and training.json; serve them with ALEXNET_WEIGHTS and ALEXNET_LABELS, or train
+              straight into a model repository (--out REPO/<model>/<version>) and load it live.""";
 
     private final PrintStream out;
     private final PrintStream err;

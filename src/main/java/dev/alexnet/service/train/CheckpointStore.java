@@ -14,6 +14,7 @@ import dev.alexnet.service.model.weights.AlexNetWeights;
 import dev.alexnet.service.model.weights.NpyWeightsReader;
 import dev.alexnet.service.model.weights.NpyWeightsWriter;
 import dev.alexnet.service.model.weights.WeightsSource;
+import dev.alexnet.service.model.repository.ModelRepository;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -66,12 +67,35 @@ final class CheckpointStore {
         report.put("status", state.status());
         report.put("arguments", state.arguments());
         report.put("configuration", options);
+        report.put("startedFrom", startedFrom(options.from()));
         report.put("network", net.architecture());
         report.put("classes", state.classes());
         report.put("pca", state.pca());
         report.put("learningRate", state.learningRate());
         report.put("epochs", state.history());
         writeJson(out.resolve(Trainer.REPORT), report);
+    }
+
+    /**
+     * What a run started from, for {@code training.json}: null from scratch; else the weights file
+     * and, when it sits in a model repository ({@code DIR/<model>/<version>/weights.npy}), the model
+     * and version, so that a version trained into the repository says which one it came from.
+     */
+    static Map<String, Object> startedFrom(Path from) {
+        if (from == null) {
+            return null;
+        }
+        Path file = from.toAbsolutePath().normalize();
+        Map<String, Object> start = new LinkedHashMap<>();
+        start.put("weights", file.toString());
+        Path version = file.getParent();
+        Path model = version == null ? null : version.getParent();
+        if (model != null && model.getFileName() != null && version.getFileName().toString().matches("[1-9][0-9]{0,17}")
+                && ModelRepository.NAME.matcher(model.getFileName().toString()).matches()) {
+            start.put("model", model.getFileName().toString());
+            start.put("version", Long.parseLong(version.getFileName().toString()));
+        }
+        return start;
     }
 
     private static void writeJson(Path file, Object value) throws IOException {

@@ -10,6 +10,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.weights.NpyWeightsReader;
+import dev.alexnet.service.model.weights.NpyWeightsWriter;
 import dev.alexnet.service.preprocess.TestImages;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,5 +106,28 @@ class ClassifyCommandTest {
         assertThat(run("classify", "x.jpg", "--topk", "0")).isEqualTo(2);
         assertThat(run("classify", "x.jpg", "--frobnicate")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage:");
+    }
+
+    @Test
+    void aModelOfARepositorySuppliesWeightsLabelsAndMode() throws Exception {
+        Path flowers = Files.createDirectories(dir.resolve("repo/flowers/2"));
+        AlexNetArchitecture reduced = new NpyWeightsReader().read(weights).architecture();
+        new NpyWeightsWriter().write(AlexNetWeights.random(reduced.withClasses(3), 7), flowers.resolve("weights.npy"));
+        Files.writeString(flowers.resolve("labels.txt"), "rose\ntulip\ndaisy\n");
+        Files.createDirectories(dir.resolve("repo/flowers/1"));
+        Files.writeString(dir.resolve("repo/flowers/model.json"), "{\"preprocessing\": \"resize\"}");
+
+        int status = run("classify", dir.resolve("images/a.png").toString(), "--model-repository", dir.resolve("repo").toString(),
+                "--model", "flowers");
+
+        assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        JsonNode line = JsonMapper.builder().build().readTree(out.toString(StandardCharsets.UTF_8).lines().findFirst().orElseThrow());
+        assertThat(line.get("predictions")).hasSize(3);
+        assertThat(line.at("/predictions/0/label").asString()).isIn("rose", "tulip", "daisy");
+        assertThat(run("classify", "x.jpg", "--model-repository", dir.resolve("repo").toString(), "--model", "flowers", "--version", "1"))
+                .as("version 1 has no files").isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("version 1 cannot be used: version 1 has no weights.npy");
+        assertThat(run("classify", "x.jpg", "--model", "flowers")).as("--model needs the repository").isEqualTo(2);
+        assertThat(run("classify", "x.jpg", "--model-repository", dir.resolve("repo").toString(), "--model", "../etc")).isEqualTo(2);
     }
 }
