@@ -10,9 +10,38 @@
     error.hidden = !text;
   }
 
+  const picker = $("model-picker");
+
+  /** The model chosen in the picker ("" for the service's default), as a query parameter. */
+  function modelQuery(prefix) {
+    return picker.value ? `${prefix}model=${encodeURIComponent(picker.value)}` : "";
+  }
+
+  /** With a model repository serving several models, offers them in a picker; with one, stays hidden. */
+  async function loadModels() {
+    try {
+      const response = await fetch("models");
+      const body = await response.json();
+      const names = [...new Set(body.models.filter((m) => m.state === "READY").map((m) => m.name))];
+      if (names.length > 1) {
+        picker.replaceChildren(...names.map((name) => {
+          const option = document.createElement("option");
+          option.value = name;
+          option.textContent = name;
+          option.selected = name === body.defaultModel;
+          return option;
+        }));
+        picker.hidden = false;
+        $("model-picker-label").hidden = false;
+      }
+    } catch (e) {
+      // one model: nothing to pick
+    }
+  }
+
   async function loadModel() {
     try {
-      const response = await fetch("model");
+      const response = await fetch("model" + modelQuery("?"));
       const model = await response.json();
       const weights = model.randomInit ? "random-init (random weights)" : `${model.weights}, sha256 ${model.sha256}`;
       $("model").textContent = `Model: AlexNet, ${model.classes} classes (${model.labels}); weights: ${weights}; ` +
@@ -120,7 +149,8 @@
     const data = new FormData();
     chosen.forEach((f) => data.append("image", f, f.name));
     try {
-      const response = await fetch(`classify?topk=${encodeURIComponent(topk.value)}&preview=true`, { method: "POST", body: data });
+      const response = await fetch(`classify?topk=${encodeURIComponent(topk.value)}&preview=true${modelQuery("&")}`,
+        { method: "POST", body: data });
       const body = await response.json();
       if (!response.ok) {
         showError(`${body.title || "Error"}: ${body.detail || response.status}`);
@@ -144,5 +174,9 @@
   ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.add("over"); }));
   ["dragleave", "drop"].forEach((t) => drop.addEventListener(t, (e) => { e.preventDefault(); drop.classList.remove("over"); }));
   drop.addEventListener("drop", (e) => choose(e.dataTransfer.files));
-  loadModel();
+  picker.addEventListener("change", async () => {
+    await loadModel();
+    if (chosen.length) classify();
+  });
+  loadModels().then(loadModel);
 })();

@@ -181,6 +181,27 @@ class HelmChartTest {
     }
 
     @Test
+    void aModelRepositoryFromAClaimWithItsControlMode() {
+        Map<String, Object> parsed = parseAll(render(Map.of("modelRepository.enabled", true, "modelRepository.create", true,
+                "modelRepository.control", "explicit", "modelRepository.maxLoaded", 2, "modelRepository.defaultModel", "flowers")));
+        assertThat(((V1ConfigMap) parsed.get("ConfigMap")).getData()).containsEntry("ALEXNET_MODEL_REPOSITORY", "/model-repository")
+                .containsEntry("ALEXNET_MODEL_REPOSITORY_CONTROL", "explicit").containsEntry("ALEXNET_MODEL_REPOSITORY_MAX_LOADED", "2")
+                .containsEntry("ALEXNET_MODEL_REPOSITORY_POLL_INTERVAL", "30s").containsEntry("ALEXNET_DEFAULT_MODEL", "flowers");
+        var pod = ((V1Deployment) parsed.get("Deployment")).getSpec().getTemplate().getSpec();
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getPersistentVolumeClaim() != null)
+                .extracting(v -> v.getPersistentVolumeClaim().getClaimName() + " " + v.getPersistentVolumeClaim().getReadOnly())
+                .containsExactly("alexnet-model-repository true");
+        assertThat(pod.getContainers().get(0).getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/model-repository");
+            assertThat(m.getReadOnly()).isTrue();
+        });
+        assertThat(parsed).containsKey("PersistentVolumeClaim");
+        assertThat(((V1ConfigMap) parseAll(render(Map.of())).get("ConfigMap")).getData()).doesNotContainKey("ALEXNET_MODEL_REPOSITORY");
+        assertThatThrownBy(() -> render(Map.of("modelRepository.control", "sometimes"))).hasMessageContaining("control");
+        assertThatThrownBy(() -> render(Map.of("modelRepository.defaultModel", "../x"))).hasMessageContaining("defaultModel");
+    }
+
+    @Test
     void theSchemaRejectsBadValues() {
         assertThatThrownBy(() -> render(Map.of("config.preprocessingMode", "stretch"))).hasMessageContaining("preprocessingMode");
         assertThatThrownBy(() -> render(Map.of("weights.source", "url", "weights.url.url", "https://x/y.npy")))
