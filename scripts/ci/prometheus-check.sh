@@ -82,6 +82,8 @@ expect 'up{job="alexnet-service"}' 1
 expect 'sum(alexnet_images_total{endpoint="classify"})' 7
 expect 'sum(alexnet_requests_total{endpoint="classify",outcome="success"})' 3
 expect 'sum(alexnet_requests_total{endpoint="classify",outcome="client_error"})' 1
+expect 'sum(alexnet_requests_total{endpoint="classify",outcome="success",model="alexnet",version="1"})' 3
+expect 'sum(alexnet_models_loaded)' 1
 expect 'sum(alexnet_rejected_total{reason="bad_image"})' 1
 expect 'sum(alexnet_request_duration_seconds_count{endpoint="classify"})' 4
 expect 'sum(alexnet_model_info{weights="random-init",device="cpu"})' 1
@@ -107,7 +109,7 @@ def check():
     for panel in dashboard["panels"]:
         for target in panel["targets"]:
             expr = (target["expr"].replace("$__rate_interval", "5m").replace('job=~"$job"', 'job=~".+"')
-                    .replace('instance=~"$instance"', 'instance=~".+"'))
+                    .replace('instance=~"$instance"', 'instance=~".+"').replace('model=~"$model"', 'model=~".+"'))
             url = f"http://127.0.0.1:{sys.argv[2]}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
             body = json.load(urllib.request.urlopen(url))
             if body["status"] != "success":

@@ -126,18 +126,38 @@ public final class AlexNetMetrics implements Batcher.Listener {
                 .description("1 when the service is ready for traffic").register(registry);
     }
 
+    /** The tag value of a request that never reached a model (refused before, or a path without one). */
+    public static final String NO_MODEL = "none";
+
     public Counter requests(Endpoint endpoint, Outcome outcome) {
+        return requests(endpoint, outcome, NO_MODEL, NO_MODEL);
+    }
+
+    /**
+     * Requests by endpoint, outcome, and the model and version that served them: tags of low
+     * cardinality, since model names are the operator's and versions are few.
+     */
+    public Counter requests(Endpoint endpoint, Outcome outcome, String model, String version) {
         return Counter.builder("alexnet.requests").tag("endpoint", endpoint.tag()).tag("outcome", outcome.tag())
-                .description("API requests by endpoint and outcome").register(registry);
+                .tag("model", model).tag("version", version)
+                .description("API requests by endpoint, outcome, model and version").register(registry);
     }
 
     public Counter images(Endpoint endpoint) {
-        return Counter.builder("alexnet.images").tag("endpoint", endpoint.tag())
+        return images(endpoint, NO_MODEL, NO_MODEL);
+    }
+
+    public Counter images(Endpoint endpoint, String model, String version) {
+        return Counter.builder("alexnet.images").tag("endpoint", endpoint.tag()).tag("model", model).tag("version", version)
                 .description("Images classified").register(registry);
     }
 
     public Timer duration(Endpoint endpoint) {
-        return Timer.builder("alexnet.request.duration").tag("endpoint", endpoint.tag())
+        return duration(endpoint, NO_MODEL, NO_MODEL);
+    }
+
+    public Timer duration(Endpoint endpoint, String model, String version) {
+        return Timer.builder("alexnet.request.duration").tag("endpoint", endpoint.tag()).tag("model", model).tag("version", version)
                 .description("API request duration").serviceLevelObjectives(LATENCY_BUCKETS).register(registry);
     }
 

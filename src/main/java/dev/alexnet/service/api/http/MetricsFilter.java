@@ -64,10 +64,12 @@ class MetricsFilter extends OncePerRequestFilter {
             metrics.inflight().decrementAndGet();
             ProblemType problem = (ProblemType) request.getAttribute(RequestAttributes.PROBLEM);
             Outcome outcome = outcome(status, problem);
-            metrics.requests(endpoint, outcome).increment();
-            metrics.duration(endpoint).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            String model = request.getAttribute(RequestAttributes.MODEL) instanceof String m ? m : AlexNetMetrics.NO_MODEL;
+            String version = request.getAttribute(RequestAttributes.VERSION) instanceof String v ? v : AlexNetMetrics.NO_MODEL;
+            metrics.requests(endpoint, outcome, model, version).increment();
+            metrics.duration(endpoint, model, version).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             if (outcome == Outcome.SUCCESS && request.getAttribute(RequestAttributes.IMAGES) instanceof Integer images) {
-                metrics.images(endpoint).increment(images);
+                metrics.images(endpoint, model, version).increment(images);
             }
             RejectReason reason = problem == null ? null : problem.rejectReason();
             if (reason != null) {

@@ -39,6 +39,7 @@ class ClassifyController {
                                          @RequestParam(name = "model", required = false) String model,
                                          @RequestParam(name = "version", required = false) String version) throws IOException {
         try (ModelRegistry.Lease lease = models.resolve(model, version)) {
+            RequestAttributes.servedBy(request, lease.model(), lease.version());
             return classify(lease.classifier(), request, topk, preview);
         }
     }
@@ -63,6 +64,7 @@ class ClassifyController {
                                          @RequestParam(name = "model", required = false) String model,
                                          @RequestParam(name = "version", required = false) String version) throws IOException {
         try (ModelRegistry.Lease lease = models.resolve(model, version)) {
+            RequestAttributes.servedBy(request, lease.model(), lease.version());
             return features(lease.classifier(), request, normalize);
         }
     }

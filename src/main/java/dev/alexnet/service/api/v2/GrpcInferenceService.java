@@ -130,9 +130,13 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
     public void modelInfer(ModelInferRequest request, StreamObserver<ModelInferResponse> response) {
         long start = System.nanoTime();
         AlexNetMetrics.Outcome outcome = AlexNetMetrics.Outcome.ERROR;
+        String model = AlexNetMetrics.NO_MODEL;
+        String version = AlexNetMetrics.NO_MODEL;
         metrics.inflight().incrementAndGet();
         try (ModelRegistry.Lease lease = V2RequestValidator.lease(models, request.getModelName(), request.getModelVersion())) {
             Classifier classifier = lease.classifier();
+            model = lease.model();
+            version = lease.version();
             V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
             V2RequestValidator.Valid valid = validator.validate(toRest(request), classifier::checkCount);
             List<Classified> results = classifier.classifyTensors(valid.data(), valid.images());
@@ -146,7 +150,7 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
                 answer.addRawOutputContents(ByteString.copyFrom(BinaryTensors.bytes(tensor.data())));
             }
             outcome = AlexNetMetrics.Outcome.SUCCESS;
-            metrics.images(AlexNetMetrics.Endpoint.GRPC_INFER).increment(valid.images());
+            metrics.images(AlexNetMetrics.Endpoint.GRPC_INFER, model, version).increment(valid.images());
             reply(response, answer.build());
         } catch (RuntimeException e) {
             ProblemType type = ProblemType.of(e);
@@ -157,8 +161,8 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
             response.onError(status(e));
         } finally {
             metrics.inflight().decrementAndGet();
-            metrics.requests(AlexNetMetrics.Endpoint.GRPC_INFER, outcome).increment();
-            metrics.duration(AlexNetMetrics.Endpoint.GRPC_INFER).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            metrics.requests(AlexNetMetrics.Endpoint.GRPC_INFER, outcome, model, version).increment();
+            metrics.duration(AlexNetMetrics.Endpoint.GRPC_INFER, model, version).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 

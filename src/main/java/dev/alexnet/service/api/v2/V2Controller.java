@@ -134,6 +134,7 @@ class V2Controller {
     }
 
     private ResponseEntity<?> answer(ModelRegistry.Lease lease, V2Models.InferRequest request, HttpServletRequest http) {
+        RequestAttributes.servedBy(http, lease.model(), lease.version());
         Classifier classifier = lease.classifier();
         V2RequestValidator validator = new V2RequestValidator(classifier.architecture());
         V2RequestValidator.Valid valid = validator.validate(request, classifier::checkCount);
