@@ -10,10 +10,21 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 public class EngineConfiguration {
 
+    /**
+     * With a model repository the models come from there: this network only measures the machine
+     * (pass times for the queue's time bound, the batch-1 dense path), then its 233 MB of weights
+     * are freed.
+     */
     @Bean(destroyMethod = "close")
-    InferenceEngine inferenceEngine(ModelProperties model, BackendProperties backend, BatchingProperties batching) {
-        InferenceEngine engine = EngineLoader.load(model.weights(), model.randomSeed(), backend.cpuExtension());
+    InferenceEngine inferenceEngine(ModelProperties model, BackendProperties backend, BatchingProperties batching,
+                                    RepositoryProperties repository) {
+        boolean fromRepository = repository.path() != null;
+        InferenceEngine engine = fromRepository ? EngineLoader.loadForMeasurement(model.randomSeed(), backend.cpuExtension())
+                : EngineLoader.load(model.weights(), model.randomSeed(), backend.cpuExtension());
         engine.warmUp(batching.maxBatchSize(), DensePathProbe.Setting.parse(backend.batchOneDense()));
+        if (fromRepository) {
+            engine.releaseWeights();
+        }
         return engine;
     }
 }

@@ -104,4 +104,20 @@ public class RepositoryConfiguration {
     ModelRegistry modelRegistry(Served served) {
         return served.registry;
     }
+
+    /**
+     * Part of readiness ({@code management.endpoint.health.group.readiness.include}): UP when the
+     * default model (without a default, any model) has a READY version, so that a replica whose
+     * default model failed to load takes no traffic while its other models stay inspectable.
+     */
+    @Bean
+    org.springframework.boot.health.contributor.HealthIndicator modelsHealthIndicator(ModelRegistry registry) {
+        return () -> {
+            String name = registry.defaultModel();
+            boolean up = name == null ? !registry.readyModels().isEmpty() : registry.isReady(name);
+            var health = up ? org.springframework.boot.health.contributor.Health.up()
+                    : org.springframework.boot.health.contributor.Health.down();
+            return health.withDetail("defaultModel", name == null ? "none" : name).withDetail("ready", registry.readyModels()).build();
+        };
+    }
 }

@@ -35,6 +35,19 @@ public final class EngineLoader {
      * (a model repository's versions share the one inference thread); null for a thread of its own.
      */
     public static InferenceEngine load(Path weights, long seed, String cpuExtension, java.util.concurrent.ExecutorService sharedWorker) {
+        return load(weights, seed, cpuExtension, sharedWorker, true);
+    }
+
+    /**
+     * A random-init network that only measures this machine (pass times, the batch-1 dense path)
+     * and serves nothing: with a model repository, the models come from there. No warning banner.
+     */
+    public static InferenceEngine loadForMeasurement(long seed, String cpuExtension) {
+        return load(null, seed, cpuExtension, null, false);
+    }
+
+    private static InferenceEngine load(Path weights, long seed, String cpuExtension, java.util.concurrent.ExecutorService sharedWorker,
+                                        boolean serving) {
         NativeBuild.select(cpuExtension);
         BackendInfo backend = BackendInfo.current();
         log.info("ND4J backend: {}", backend);
@@ -49,7 +62,10 @@ public final class EngineLoader {
         log.info("OpenMP idle spin: {}", OpenMpSpin.fromEnvironment());
         long start = System.nanoTime();
         AlexNetWeights loaded;
-        if (weights == null) {
+        if (weights == null && !serving) {
+            loaded = AlexNetWeights.random(AlexNetArchitecture.FULL, seed);
+            log.info("A random-init AlexNet measures this machine's pass times at start; the models served come from the repository");
+        } else if (weights == null) {
             loaded = AlexNetWeights.random(AlexNetArchitecture.FULL, seed);
             log.warn("""
 

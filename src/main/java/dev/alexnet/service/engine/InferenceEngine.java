@@ -42,6 +42,8 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     private final AtomicLong passes = new AtomicLong();
     private final AtomicLong images = new AtomicLong();
     private volatile boolean warm;
+    /** The weights were freed after the start-up measurements (a service on a model repository). */
+    private volatile boolean released;
     private volatile PassTimes passTimes;
     private volatile DensePathChooser densePath;
 
@@ -105,6 +107,9 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     }
 
     private ForwardResult run(float[] input, int n) {
+        if (released) {
+            throw new IllegalStateException("this network only measured the machine at start; its weights were freed");
+        }
         // Before warm-up has made a chooser (the start-up probe's own passes), the path set on the network holds.
         DensePathChooser chooser = densePath;
         boolean sgemv = chooser == null ? network.oneRowSgemv() : chooser.pathFor(n);
@@ -204,8 +209,32 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
         return images.get();
     }
 
+    /**
+     * Frees the network's weights after its measurements, keeping what they found
+     * ({@link #passTimes()}, the dense path): for the start-up network of a service whose models
+     * come from a repository. A pass after this fails.
+     */
+    public void releaseWeights() {
+        try {
+            worker.submit(() -> {
+                released = true;
+                network.close();
+                // The warm-up's activations live in this thread's workspace: free them too.
+                org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+            }).get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("could not free the start-up network's weights", e);
+        }
+    }
+
     @Override
     public void close() {
+        if (released) {
+            worker.shutdown();
+            return;
+        }
         if (!ownsWorker) {
             // After any pass already queued on the shared thread, never beside one: the weights are native memory.
             try {

@@ -1,6 +1,7 @@
 package dev.alexnet.service.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -106,5 +107,22 @@ class InferenceEngineTest {
         CompletableFuture<ForwardResult> bad = engine.submit(new float[10], 1);
         assertThat(bad).failsWithin(java.time.Duration.ofSeconds(30));
         assertThat(engine.infer(image(3), 1).batch()).isEqualTo(1);
+    }
+
+    @Test
+    void aMeasuringNetworkKeepsItsMeasurementsAndRefusesPassesOnceItsWeightsAreFreed() {
+        InferenceEngine measuring = new InferenceEngine(new AlexNet(AlexNetWeights.random(AlexNetArchitecture.FULL, 6)),
+                BackendInfo.current(), 0);
+        try {
+            measuring.warmUp(4, DensePathProbe.Setting.AUTO);
+            PassTimes times = measuring.passTimes();
+            measuring.releaseWeights();
+            assertThat(measuring.passTimes()).isSameAs(times);
+            assertThat(measuring.isWarm()).isTrue();
+            assertThatThrownBy(() -> measuring.infer(image(1), 1)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("weights were freed");
+        } finally {
+            measuring.close();
+        }
     }
 }
