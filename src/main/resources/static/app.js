@@ -48,6 +48,9 @@
         `preprocessing: ${model.preprocessing}; ${model.backend} on ${model.device}`;
       $("random-warning").hidden = !model.randomInit;
       topk.max = String(model.classes);
+      if (Number(topk.value) > model.classes) {
+        topk.value = String(model.classes); // a 3-class model cannot show a top 5
+      }
       files.dataset.maxImages = String(model.maxImagesPerRequest);
     } catch (e) {
       $("model").textContent = "The model description could not be loaded.";

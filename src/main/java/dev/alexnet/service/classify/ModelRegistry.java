@@ -478,6 +478,16 @@ public final class ModelRegistry implements AutoCloseable {
                 }
             }
         }
+        // A model that never loaded and whose folder is gone leaves the index.
+        for (String name : new ArrayList<>(states.keySet())) {
+            if (snapshot.model(name) == null && served.getOrDefault(name, new ConcurrentSkipListMap<>()).isEmpty()
+                    && states.get(name).values().stream().noneMatch(e -> e.state() == State.READY)) {
+                attempted.remove(name);
+                if (states.get(name).values().stream().noneMatch(e -> "its folder was removed from the repository".equals(e.reason()))) {
+                    states.remove(name);
+                }
+            }
+        }
     }
 
     /** A model folder as a load would see it: its problem, configuration, chosen versions and their files. */

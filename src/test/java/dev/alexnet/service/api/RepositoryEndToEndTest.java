@@ -1,20 +1,30 @@
 package dev.alexnet.service.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
+import com.google.protobuf.ByteString;
+import dev.alexnet.service.api.v2.proto.GRPCInferenceServiceGrpc;
+import dev.alexnet.service.api.v2.proto.ModelInferRequest;
+import dev.alexnet.service.api.v2.proto.ModelInferResponse;
+import dev.alexnet.service.api.v2.proto.ModelMetadataRequest;
 import dev.alexnet.service.model.AlexNetArchitecture;
-import dev.alexnet.service.model.weights.AlexNetWeights;
-import dev.alexnet.service.model.weights.NpyWeightsReader;
-import dev.alexnet.service.model.weights.NpyWeightsWriter;
+import dev.alexnet.service.model.repository.RepositoryFixtures;
 import dev.alexnet.service.preprocess.TestImages;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -42,6 +52,9 @@ class RepositoryEndToEndTest {
     @LocalServerPort
     int port;
 
+    @org.springframework.beans.factory.annotation.Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     private static Path repository() {
         try {
             Path repo = Files.createTempDirectory("alexnet-repository-test");
@@ -56,35 +69,28 @@ class RepositoryEndToEndTest {
     }
 
     static Path version(Path repo, String model, long version, int classes, long seed) throws IOException {
-        AlexNetArchitecture reduced;
-        try {
-            reduced = new NpyWeightsReader().read(Path.of(RepositoryEndToEndTest.class.getResource("/fixtures/reduced.npy").toURI()))
-                    .architecture();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
+        return RepositoryFixtures.version(repo, model, version, classes, seed);
+    }
+
+    private static final int GRPC_PORT = freePort();
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        Path folder = Files.createDirectories(repo.resolve(model).resolve(String.valueOf(version)));
-        new NpyWeightsWriter().write(AlexNetWeights.random(reduced.withClasses(classes), seed), folder.resolve("weights.npy"));
-        StringBuilder labels = new StringBuilder();
-        for (int i = 0; i < classes; i++) {
-            labels.append(model).append(" class ").append(i).append('\n');
-        }
-        Files.writeString(folder.resolve("labels.txt"), labels);
-        return folder;
     }
 
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry properties) {
         properties.add("alexnet.model-repository.path", REPO::toString);
+        properties.add("spring.grpc.server.address", () -> "127.0.0.1:" + GRPC_PORT);
     }
 
     @AfterAll
     static void remove() throws IOException {
-        try (Stream<Path> files = Files.walk(REPO)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        RepositoryFixtures.delete(REPO);
     }
 
     private Http.Response classify(String query) {
@@ -118,6 +124,9 @@ class RepositoryEndToEndTest {
         assertThat(flowers.json().at("/results/0/predictions")).hasSize(3);
         assertThat(flowers.json().at("/results/0/predictions/0/label").asString()).startsWith("flowers class ");
         assertThat(classify("?model=flowers&topk=4").status()).as("k is bounded by this model's classes").isEqualTo(400);
+        assertThat(meters.find("alexnet.requests").tag("model", "flowers").tag("version", "1").tag("outcome", "success").counter().count())
+                .as("requests are counted by model and version").isEqualTo(1);
+        assertThat(meters.find("alexnet.requests").tag("model", "flowers").tag("outcome", "client_error").counter().count()).isEqualTo(1);
 
         Http.Response v2 = new Http(port).post("/v2/models/flowers/versions/1/infer", "application/json",
                 v2Request().getBytes(StandardCharsets.UTF_8), "X-API-Key", "user-key");
@@ -127,6 +136,29 @@ class RepositoryEndToEndTest {
         assertThat(v2.json().at("/outputs/0/shape").toString()).isEqualTo("[1,3]");
         JsonNode metadata = new Http(port).get("/v2/models/flowers", "X-API-Key", "user-key").json();
         assertThat(metadata.get("versions").toString()).isEqualTo("[\"1\"]");
+
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", GRPC_PORT).usePlaintext().build();
+        try {
+            Metadata key = new Metadata();
+            key.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), "user-key");
+            var stub = GRPCInferenceServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(key))
+                    .withDeadlineAfter(60, java.util.concurrent.TimeUnit.SECONDS);
+            ByteBuffer raw = ByteBuffer.allocate(AlexNetArchitecture.INPUT_FLOATS * 4).order(ByteOrder.LITTLE_ENDIAN);
+            ModelInferResponse grpc = stub.modelInfer(ModelInferRequest.newBuilder().setModelName("flowers")
+                    .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("data").setDatatype("FP32")
+                            .addShape(1).addShape(3).addShape(227).addShape(227))
+                    .addRawInputContents(ByteString.copyFrom(raw.array())).build());
+            assertThat(grpc.getModelName()).isEqualTo("flowers");
+            assertThat(grpc.getModelVersion()).isEqualTo("1");
+            assertThat(grpc.getOutputs(0).getShapeList()).containsExactly(1L, 3L);
+            assertThat(stub.modelMetadata(ModelMetadataRequest.newBuilder().setName("flowers").build()).getOutputs(0).getShapeList())
+                    .containsExactly(-1L, 3L);
+            assertThatThrownBy(() -> stub.modelInfer(ModelInferRequest.newBuilder().setModelName("absent").build()))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        } finally {
+            channel.shutdownNow();
+        }
     }
 
     @Test

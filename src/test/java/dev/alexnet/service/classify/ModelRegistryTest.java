@@ -23,10 +23,8 @@ import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.ForwardResult;
 import dev.alexnet.service.model.repository.ModelRepository;
+import dev.alexnet.service.model.repository.RepositoryFixtures;
 import dev.alexnet.service.model.repository.RepositoryException;
-import dev.alexnet.service.model.weights.AlexNetWeights;
-import dev.alexnet.service.model.weights.NpyWeightsReader;
-import dev.alexnet.service.model.weights.NpyWeightsWriter;
 import dev.alexnet.service.preprocess.ImageDecoder;
 import dev.alexnet.service.preprocess.Preprocessor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -42,8 +40,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModelRegistryTest {
 
-    private static final AlexNetArchitecture REDUCED = reducedArchitecture();
-
     @TempDir
     Path dir;
 
@@ -51,14 +47,6 @@ class ModelRegistryTest {
     private ExecutorService inferenceThread;
     private Batcher batcher;
     private ModelRegistry registry;
-
-    private static AlexNetArchitecture reducedArchitecture() {
-        try {
-            return new NpyWeightsReader().read(Path.of(ModelRegistryTest.class.getResource("/fixtures/reduced.npy").toURI())).architecture();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @BeforeEach
     void setUp() throws IOException {
@@ -86,14 +74,7 @@ class ModelRegistryTest {
     }
 
     private Path version(String model, long version, int classes, long seed) throws IOException {
-        Path folder = Files.createDirectories(repo.resolve(model).resolve(String.valueOf(version)));
-        new NpyWeightsWriter().write(AlexNetWeights.random(REDUCED.withClasses(classes), seed), folder.resolve(ModelRepository.WEIGHTS));
-        StringBuilder labels = new StringBuilder();
-        for (int i = 0; i < classes; i++) {
-            labels.append(model).append(" class ").append(i).append('\n');
-        }
-        Files.writeString(folder.resolve(ModelRepository.LABELS), labels);
-        return folder;
+        return RepositoryFixtures.version(repo, model, version, classes, seed);
     }
 
     private static float[] image(int seed) {
@@ -303,5 +284,50 @@ class ModelRegistryTest {
             assertThat(lease.classifier().classifyTensors(image(3), 1)).as("closing the single view frees nothing it did not load")
                     .hasSize(1);
         }
+    }
+
+    @Test
+    void pollingFollowsTheFolderAndRetriesABrokenModelOnlyWhenItChanges() throws Exception {
+        version("alexnet", 1, 10, 1);
+        registry.poll();
+        assertThat(registry.readyModels()).containsExactly("alexnet");
+        float[] first = classify("alexnet", null);
+
+        registry.poll();
+        assertThat(classify("alexnet", null)).as("nothing changed: nothing reloaded").isEqualTo(first);
+
+        version("alexnet", 2, 10, 2);
+        version("flowers", 1, 3, 3);
+        Path broken = version("broken", 1, 10, 4);
+        Files.writeString(broken.resolve(ModelRepository.LABELS), "x\n");
+        registry.poll();
+        assertThat(registry.readyModels()).containsExactly("alexnet", "flowers");
+        assertThat(registry.readyVersions("alexnet")).containsExactly("2");
+        assertThat(classify("alexnet", null)).isNotEqualTo(first);
+        String brokenReason = registry.index().stream().filter(e -> e.model().equals("broken")).findFirst().orElseThrow().reason();
+        assertThat(brokenReason).contains("has 1 names");
+
+        // Same files: the broken model is not tried again (no log spam every poll); fixed: it loads.
+        registry.poll();
+        Files.writeString(broken.resolve(ModelRepository.LABELS), "0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n");
+        Files.setLastModifiedTime(broken.resolve(ModelRepository.LABELS), java.nio.file.attribute.FileTime.fromMillis(
+                System.currentTimeMillis() + 5000));
+        registry.poll();
+        assertThat(registry.readyModels()).containsExactly("alexnet", "broken", "flowers");
+
+        // New weights in a served version's folder are reloaded; a removed model folder is unloaded.
+        float[] before = classify("flowers", 1L);
+        version("flowers", 1, 3, 30);
+        Files.setLastModifiedTime(repo.resolve("flowers/1").resolve(ModelRepository.WEIGHTS),
+                java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 10000));
+        registry.poll();
+        assertThat(classify("flowers", 1L)).isNotEqualTo(before);
+        try (var files = Files.walk(repo.resolve("broken"))) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        registry.poll();
+        assertThat(registry.readyModels()).containsExactly("alexnet", "flowers");
     }
 }
