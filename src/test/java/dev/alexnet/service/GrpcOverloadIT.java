@@ -139,27 +139,11 @@ class GrpcOverloadIT {
             // 2. Overload: 4 x capacity, open loop, 20 s.
             double rate = 4 * capacity;
             int total = (int) Math.round(rate * 20);
-            List<CompletableFuture<Outcome>> calls = Collections.synchronizedList(new ArrayList<>());
-            int maxQueue = 0;
-            int maxThreads = 0;
-            long start = System.nanoTime();
-            long nextSample = start;
-            for (int i = 0; i < total; i++) {
-                long due = start + (long) (i * 1e9 / rate);
-                long now;
-                while ((now = System.nanoTime()) < due) {
-                    if (now >= nextSample) {
-                        Map<String, Double> metrics = jar.scrape(http);
-                        maxQueue = Math.max(maxQueue, metrics.getOrDefault("alexnet_queue_depth", 0.0).intValue());
-                        maxThreads = Math.max(maxThreads, metrics.getOrDefault("jvm_threads_live_threads", 0.0).intValue());
-                        nextSample = now + TimeUnit.SECONDS.toNanos(1);
-                    } else {
-                        TimeUnit.NANOSECONDS.sleep(Math.min(due - now, 1_000_000));
-                    }
-                }
-                calls.add(call(stubs.get(i % CONNECTIONS), request));
-            }
-            double offeredSeconds = (System.nanoTime() - start) / 1e9;
+            OpenLoop.Run<Outcome> run = OpenLoop.run(jar, http, rate, total, (i, start) -> call(stubs.get(i % CONNECTIONS), request));
+            List<CompletableFuture<Outcome>> calls = run.sent();
+            double offeredSeconds = run.offeredSeconds();
+            int maxQueue = run.maxQueue();
+            int maxThreads = run.maxThreads();
             CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
 
             Map<String, Integer> counts = new TreeMap<>();

@@ -73,33 +73,19 @@ class OverloadIT {
             // 2. Overload: 4 x capacity, open loop, 30 s.
             double rate = 4 * capacity;
             int total = (int) Math.round(rate * 30);
-            List<CompletableFuture<Outcome>> responses = Collections.synchronizedList(new ArrayList<>());
-            int maxQueue = 0;
-            int maxThreads = 0;
-            long start = System.nanoTime();
-            long nextSample = start;
-            for (int i = 0; i < total; i++) {
-                long due = start + (long) (i * 1e9 / rate);
-                long now;
-                while ((now = System.nanoTime()) < due) {
-                    if (now >= nextSample) {
-                        Map<String, Double> metrics = jar.scrape(client);
-                        maxQueue = Math.max(maxQueue, metrics.getOrDefault("alexnet_queue_depth", 0.0).intValue());
-                        maxThreads = Math.max(maxThreads, metrics.getOrDefault("jvm_threads_live_threads", 0.0).intValue());
-                        nextSample = now + TimeUnit.SECONDS.toNanos(1);
-                    } else {
-                        TimeUnit.NANOSECONDS.sleep(Math.min(due - now, 1_000_000));
-                    }
-                }
+            OpenLoop.Run<Outcome> run = OpenLoop.run(jar, client, rate, total, (i, start) -> {
                 long sent = System.nanoTime();
-                responses.add(client.sendAsync(request(classify, jpeg), HttpResponse.BodyHandlers.ofString())
+                return client.sendAsync(request(classify, jpeg), HttpResponse.BodyHandlers.ofString())
                         .handle((r, e) -> e != null
                                 ? new Outcome("lost: " + e, false, 0, (sent - start) / 1e9, 0, 0, null)
                                 : new Outcome(String.valueOf(r.statusCode()), r.headers().firstValue("Retry-After").isPresent(),
                                         (System.nanoTime() - sent) / 1e6, (sent - start) / 1e9, timing(r.body(), "totalMs"),
-                                        timing(r.body(), "queueMs"), problemType(r.body()))));
-            }
-            double offeredSeconds = (System.nanoTime() - start) / 1e9;
+                                        timing(r.body(), "queueMs"), problemType(r.body())));
+            });
+            List<CompletableFuture<Outcome>> responses = run.sent();
+            double offeredSeconds = run.offeredSeconds();
+            int maxQueue = run.maxQueue();
+            int maxThreads = run.maxThreads();
             CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new)).get(90, TimeUnit.SECONDS);
             Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
             Map<String, AtomicInteger> refusals = new ConcurrentHashMap<>();

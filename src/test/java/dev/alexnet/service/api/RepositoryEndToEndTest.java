@@ -72,20 +72,13 @@ class RepositoryEndToEndTest {
         return RepositoryFixtures.version(repo, model, version, classes, seed);
     }
 
-    private static final int GRPC_PORT = freePort();
+    private static final int GRPC_PORT = GrpcTestPort.free();
 
-    private static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 
     @DynamicPropertySource
     static void repository(DynamicPropertyRegistry properties) {
         properties.add("alexnet.model-repository.path", REPO::toString);
-        properties.add("spring.grpc.server.address", () -> "127.0.0.1:" + GRPC_PORT);
+        GrpcTestPort.bind(properties, GRPC_PORT);
     }
 
     @AfterAll

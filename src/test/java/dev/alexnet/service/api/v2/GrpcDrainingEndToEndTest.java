@@ -3,12 +3,11 @@ package dev.alexnet.service.api.v2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.ByteString;
 import com.google.rpc.RetryInfo;
+import dev.alexnet.service.api.GrpcTestPort;
 import dev.alexnet.service.api.v2.proto.GRPCInferenceServiceGrpc;
 import dev.alexnet.service.api.v2.proto.ModelInferRequest;
 import dev.alexnet.service.api.v2.proto.ModelReadyRequest;
@@ -39,7 +38,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @DirtiesContext
 class GrpcDrainingEndToEndTest {
 
-    private static final int GRPC_PORT = freePort();
+    private static final int GRPC_PORT = GrpcTestPort.free();
 
     @Autowired
     private Batcher batcher;
@@ -47,17 +46,10 @@ class GrpcDrainingEndToEndTest {
     @Autowired
     private ApplicationContext context;
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     @DynamicPropertySource
     static void grpc(DynamicPropertyRegistry properties) {
-        properties.add("spring.grpc.server.address", () -> "127.0.0.1:" + GRPC_PORT);
+        GrpcTestPort.bind(properties, GRPC_PORT);
     }
 
     @Test
