@@ -2,7 +2,7 @@
 are generated here with grpcio-tools from the service's own src/main/proto, so a mismatch with
 the protocol's published definition shows up as a failure. Checks liveness, readiness, metadata,
 grpc.health.v1, inference with raw_input_contents (probabilities and the classification
-extension), and one refusal. Exits non-zero on the first failure. CI runs it against the
+extension), refusals, and a 100 MB message over the server's limit. Exits non-zero on the first failure. CI runs it against the
 packaged jar (tools/grpc-client.sh); nothing of it is needed by the build.
 
 usage: python tools/grpc_client.py HOST:PORT
@@ -75,3 +75,16 @@ while at < len(raw):
     strings.append(raw[at + 4:at + 4 + n].decode())
     at += 4 + n
 check(len(strings) == 3 and all(s.count(":") == 1 for s in strings), f"fc7 classification without labels: {strings}")
+
+# A 100 MB message against the service's 64 MB limit (spring.grpc.server.max-inbound-message-size):
+# refused with RESOURCE_EXHAUSTED before it is parsed, and the service serves on.
+huge = pb.ModelInferRequest(model_name="alexnet", id="py-huge")
+huge.inputs.add(name="data", datatype="FP32", shape=[162, 3, 227, 227])
+huge.raw_input_contents.append(bytes(100 * 1024 * 1024))
+try:
+    stub.ModelInfer(huge, timeout=120)
+    check(False, "a 100 MB message is refused")
+except grpc.RpcError as e:
+    check(e.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, f"a 100 MB message is RESOURCE_EXHAUSTED ({e.details()})")
+answer = stub.ModelInfer(request, timeout=60)
+check(answer.id == "py-1", "the service answers after the 100 MB message")

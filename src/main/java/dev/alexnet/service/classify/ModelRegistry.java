@@ -7,8 +7,6 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.alexnet.service.model.repository.ModelConfig;
 import dev.alexnet.service.model.repository.ModelRepository;
@@ -26,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * answered, so a version replaced or unloaded meanwhile still answers it, and is freed only when
  * the last such request is done: nothing admitted before a switch is refused or lost by it. What
  * fails to load is marked UNAVAILABLE with its reason and logged; it never stops the others.
+ * <p>
+ * Over 300 lines on purpose: load, unload, poll and the index share one lock and three maps
+ * (served versions, states, what each load saw), so they stay together; what needs none of them is
+ * apart: the lease protocol ({@link ServedVersion}) and the folder fingerprints ({@link FolderPrints}).
  */
 public final class ModelRegistry implements AutoCloseable {
 
@@ -56,25 +58,25 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** A request's hold on a version: the version stays alive until every lease on it is closed. */
     public static final class Lease implements AutoCloseable {
-        private final Served served;
+        private final ServedVersion served;
         private boolean open = true;
 
-        private Lease(Served served) {
+        Lease(ServedVersion served) {
             this.served = served;
         }
 
         public Classifier classifier() {
-            return served.loaded.classifier();
+            return served.loaded().classifier();
         }
 
         /** The model's name as served. */
         public String model() {
-            return served.model;
+            return served.model();
         }
 
         /** The version's number, as the protocols write it. */
         public String version() {
-            return Long.toString(served.version);
+            return Long.toString(served.version());
         }
 
         @Override
@@ -86,72 +88,15 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    private static final class Served {
-        final String model;
-        final long version;
-        final Loaded loaded;
-        /** What the version's files looked like when it was loaded: polling reloads it when they change. */
-        final String fingerprint;
-        final AtomicInteger leases = new AtomicInteger();
-        volatile boolean retired;
-
-        Served(String model, long version, Loaded loaded, String fingerprint) {
-            this.model = model;
-            this.version = version;
-            this.loaded = loaded;
-            this.fingerprint = fingerprint;
-        }
-
-        boolean acquire() {
-            leases.incrementAndGet();
-            if (retired) {
-                release();
-                return false;
-            }
-            return true;
-        }
-
-        synchronized void release() {
-            if (leases.decrementAndGet() == 0 && retired) {
-                notifyAll();
-            }
-        }
-
-        /** Retires the version and waits (bounded) for its last lease, then frees it. */
-        void retireAndFree(long timeoutMillis) {
-            retired = true;
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            synchronized (this) {
-                while (leases.get() > 0 && System.nanoTime() < deadline) {
-                    try {
-                        wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                }
-            }
-            if (leases.get() > 0) {
-                log.warn("Freeing {} version {} with {} requests still holding it after {} ms",
-                        loaded.classifier().name(), loaded.classifier().version(), leases.get(), timeoutMillis);
-            }
-            try {
-                loaded.resources().close();
-            } catch (Exception e) {
-                log.warn("Freeing {} version {}: {}", loaded.classifier().name(), loaded.classifier().version(), e.toString());
-            }
-        }
-    }
-
     private final ModelRepository repository;
     private final Loader loader;
     private final int maxLoaded;
     private final long drainMillis;
     private final String defaultModel;
-    private final Map<String, NavigableMap<Long, Served>> served = new ConcurrentHashMap<>();
+    private final Map<String, NavigableMap<Long, ServedVersion>> served = new ConcurrentHashMap<>();
     private final Map<String, NavigableMap<Long, Entry>> states = new ConcurrentHashMap<>();
     private volatile Listener listener = (model, version, success) -> { };
-    /** Per model, the folder as the last load saw it ({@link #modelPrint}): what polling compares against. */
+    /** Per model, the folder as the last load saw it ({@link FolderPrints#model}): what polling compares against. */
     private final Map<String, String> attempted = new ConcurrentHashMap<>();
     /** One change at a time: loads and unloads are rare, and each must see the others' outcome. */
     private final Object changes = new Object();
@@ -190,7 +135,7 @@ public final class ModelRegistry implements AutoCloseable {
             throw new IllegalStateException("no model repository is configured");
         }, 1, 0, Classifier.MODEL);
         registry.served.put(Classifier.MODEL, new ConcurrentSkipListMap<>(Map.of(1L,
-                new Served(Classifier.MODEL, 1, new Loaded(classifier, () -> { }), ""))));
+                new ServedVersion(Classifier.MODEL, 1, new Loaded(classifier, () -> { }), ""))));
         registry.states.put(Classifier.MODEL, new ConcurrentSkipListMap<>(Map.of(1L, new Entry(Classifier.MODEL, 1, State.READY, null))));
         return registry;
     }
@@ -249,8 +194,8 @@ public final class ModelRegistry implements AutoCloseable {
      */
     public Lease acquire(String model, Long version) {
         while (true) {
-            NavigableMap<Long, Served> versions = served.get(model);
-            Map.Entry<Long, Served> chosen = versions == null ? null
+            NavigableMap<Long, ServedVersion> versions = served.get(model);
+            Map.Entry<Long, ServedVersion> chosen = versions == null ? null
                     : version == null ? versions.lastEntry() : versions.floorEntry(version);
             if (chosen == null || (version != null && chosen.getKey().longValue() != version)) {
                 throw new RepositoryException(RepositoryException.Reason.NOT_FOUND, version == null
@@ -275,13 +220,13 @@ public final class ModelRegistry implements AutoCloseable {
 
     /** Whether the model has a READY version. */
     public boolean isReady(String model) {
-        NavigableMap<Long, Served> versions = served.get(model);
+        NavigableMap<Long, ServedVersion> versions = served.get(model);
         return versions != null && !versions.isEmpty();
     }
 
     /** A model's READY versions, in ascending order, as the protocols write them. */
     public List<String> readyVersions(String model) {
-        NavigableMap<Long, Served> versions = served.get(model);
+        NavigableMap<Long, ServedVersion> versions = served.get(model);
         return versions == null ? List.of() : versions.keySet().stream().map(String::valueOf).toList();
     }
 
@@ -337,7 +282,7 @@ public final class ModelRegistry implements AutoCloseable {
         requireRepository();
         synchronized (changes) {
             ModelRepository.Model model = repository.scan(name);
-            attempted.put(name, modelPrint(model));
+            attempted.put(name, FolderPrints.model(model));
             NavigableMap<Long, Entry> known = states.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>());
             if (model.problem() != null) {
                 for (ModelRepository.Version v : model.versions()) {
@@ -348,7 +293,7 @@ public final class ModelRegistry implements AutoCloseable {
                         ? RepositoryException.Reason.MALFORMED_CONFIG : RepositoryException.Reason.INCOMPLETE_VERSION,
                         "model '" + name + "': " + model.problem());
             }
-            NavigableMap<Long, Served> current = served.getOrDefault(name, new ConcurrentSkipListMap<>());
+            NavigableMap<Long, ServedVersion> current = served.getOrDefault(name, new ConcurrentSkipListMap<>());
             long others = loadedCount() - current.size();
             long after = others + model.chosen().size();
             if (after > maxLoaded) {
@@ -389,8 +334,8 @@ public final class ModelRegistry implements AutoCloseable {
             listener.loaded(name, number, false);
             return;
         }
-        Served previous = served.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>())
-                .put(number, new Served(name, number, loaded, fingerprint(version, config)));
+        ServedVersion previous = served.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>())
+                .put(number, new ServedVersion(name, number, loaded, FolderPrints.version(version, config)));
         known.put(number, new Entry(name, number, State.READY, null));
         listener.loaded(name, number, true);
         log.info("Model {} version {} READY in {} s{}", name, number, String.format(java.util.Locale.ROOT, "%.2f",
@@ -408,7 +353,7 @@ public final class ModelRegistry implements AutoCloseable {
         requireRepository();
         ModelRepository.checkName(name);
         synchronized (changes) {
-            NavigableMap<Long, Served> versions = served.get(name);
+            NavigableMap<Long, ServedVersion> versions = served.get(name);
             if (versions == null || versions.isEmpty()) {
                 if (!states.containsKey(name) && repository.scan().model(name) == null) {
                     throw new RepositoryException(RepositoryException.Reason.NOT_FOUND, "no model '" + name + "' in the repository");
@@ -423,8 +368,8 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     private void unloadVersion(String name, long number, String reason) {
-        NavigableMap<Long, Served> versions = served.get(name);
-        Served gone = versions == null ? null : versions.remove(number);
+        NavigableMap<Long, ServedVersion> versions = served.get(name);
+        ServedVersion gone = versions == null ? null : versions.remove(number);
         states.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>()).put(number, new Entry(name, number, State.UNAVAILABLE, reason));
         if (gone != null) {
             gone.retireAndFree(drainMillis);
@@ -460,7 +405,7 @@ public final class ModelRegistry implements AutoCloseable {
         ModelRepository.Snapshot snapshot = repository.scan();
         for (ModelRepository.Model model : snapshot.models()) {
             // Loaded or tried as the folder is now: nothing to do (a broken model is not retried until it changes).
-            if (!modelPrint(model).equals(attempted.get(model.name()))) {
+            if (!FolderPrints.model(model).equals(attempted.get(model.name()))) {
                 try {
                     load(model.name());
                 } catch (RepositoryException e) {
@@ -488,28 +433,6 @@ public final class ModelRegistry implements AutoCloseable {
                 }
             }
         }
-    }
-
-    /** A model folder as a load would see it: its problem, configuration, chosen versions and their files. */
-    private static String modelPrint(ModelRepository.Model model) {
-        StringBuilder print = new StringBuilder(String.valueOf(model.problem())).append('|').append(model.config());
-        for (long number : model.chosen()) {
-            print.append('|').append(number).append(':').append(fingerprint(model.version(number), model.config()));
-        }
-        return print.toString();
-    }
-
-    /** The sizes and modification times of a version's files and of its model's configuration. */
-    private static String fingerprint(ModelRepository.Version version, ModelConfig config) {
-        StringBuilder print = new StringBuilder(String.valueOf(config));
-        for (java.nio.file.Path file : List.of(version.weights(), version.labels())) {
-            try {
-                print.append('|').append(java.nio.file.Files.size(file)).append('@').append(java.nio.file.Files.getLastModifiedTime(file));
-            } catch (java.io.IOException e) {
-                print.append("|missing");
-            }
-        }
-        return print.toString();
     }
 
     private List<Entry> entries(String name) {
