@@ -37,16 +37,34 @@ final class PackagedJar implements AutoCloseable {
     }
 
     static PackagedJar start(String logName, String... extraArguments) throws IOException {
+        return start(logName, List.of(), extraArguments);
+    }
+
+    /**
+     * With the README's memory settings (a capped heap, Serial GC, two malloc arenas), for a test
+     * that reads the process's RSS: then it follows the models' native memory, not the heap's growth.
+     */
+    static PackagedJar startCapped(String logName, String... extraArguments) throws IOException {
+        return start(logName, List.of("-Xmx512m", "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m", "-XX:+UseSerialGC"),
+                extraArguments);
+    }
+
+    private static PackagedJar start(String logName, List<String> jvmOptions, String... extraArguments) throws IOException {
         int port = freePort();
         int management = freePort();
         int grpc = freePort();
         Path log = Path.of("target", logName);
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", "target/alexnet-service.jar", "--server.address=127.0.0.1", "--server.port=" + port,
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", "target/alexnet-service.jar", "--server.address=127.0.0.1", "--server.port=" + port,
                 "--management.server.address=127.0.0.1", "--management.server.port=" + management,
                 "--spring.grpc.server.address=127.0.0.1:" + grpc));
         command.addAll(List.of(extraArguments));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        if (!jvmOptions.isEmpty()) {
+            builder.environment().put("MALLOC_ARENA_MAX", "2");
+        }
+        Process process = builder.start();
         return new PackagedJar(port, management, grpc, process, log);
     }
 

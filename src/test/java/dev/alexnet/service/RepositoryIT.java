@@ -85,7 +85,7 @@ class RepositoryIT {
 
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         ExecutorService clients = Executors.newFixedThreadPool(16);
-        try (PackagedJar jar = PackagedJar.start("repository.log", "--alexnet.model-repository.path=" + repo,
+        try (PackagedJar jar = PackagedJar.startCapped("repository.log", "--alexnet.model-repository.path=" + repo,
                 "--alexnet.model-repository.control=explicit", "--alexnet.default-model=alexnet")) {
             jar.awaitReady(client);
             long pid = jar.process.pid();
