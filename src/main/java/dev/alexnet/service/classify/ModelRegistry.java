@@ -195,15 +195,18 @@ public final class ModelRegistry implements AutoCloseable {
     public Lease acquire(String model, Long version) {
         while (true) {
             NavigableMap<Long, ServedVersion> versions = served.get(model);
-            Map.Entry<Long, ServedVersion> chosen = versions == null ? null
-                    : version == null ? versions.lastEntry() : versions.floorEntry(version);
-            if (chosen == null || (version != null && chosen.getKey().longValue() != version)) {
+            ServedVersion chosen = null;
+            if (versions != null) {
+                Map.Entry<Long, ServedVersion> latest = versions.lastEntry();
+                chosen = version != null ? versions.get(version) : latest == null ? null : latest.getValue();
+            }
+            if (chosen == null) {
                 throw new RepositoryException(RepositoryException.Reason.NOT_FOUND, version == null
                         ? "model '" + model + "' is not being served" + reason(model, null)
                         : "version " + version + " of model '" + model + "' is not being served" + reason(model, version));
             }
-            if (chosen.getValue().acquire()) {
-                return new Lease(chosen.getValue());
+            if (chosen.acquire()) {
+                return new Lease(chosen);
             }
             // Retired between the lookup and the lease: look again, and find its replacement (or nothing).
         }
@@ -216,6 +219,21 @@ public final class ModelRegistry implements AutoCloseable {
         }
         Entry entry = version == null ? (known.isEmpty() ? null : known.lastEntry().getValue()) : known.get(version);
         return entry == null || entry.reason() == null ? "" : " (" + entry.state() + ": " + entry.reason() + ")";
+    }
+
+    /**
+     * Whether a request that names no model can be served: the default model (without one, any
+     * model) has a READY, warmed-up version. Readiness over REST, gRPC and the actuator rests on it.
+     */
+    public boolean defaultReady() {
+        if (defaultModel() == null) {
+            return !readyModels().isEmpty();
+        }
+        try (Lease lease = resolve(null, null)) {
+            return lease.classifier().isWarm();
+        } catch (RepositoryException e) {
+            return false;
+        }
     }
 
     /** Whether the model has a READY version. */

@@ -114,8 +114,7 @@ public class RepositoryConfiguration {
     org.springframework.boot.health.contributor.HealthIndicator modelsHealthIndicator(ModelRegistry registry) {
         return () -> {
             String name = registry.defaultModel();
-            boolean up = name == null ? !registry.readyModels().isEmpty() : registry.isReady(name);
-            var health = up ? org.springframework.boot.health.contributor.Health.up()
+            var health = registry.defaultReady() ? org.springframework.boot.health.contributor.Health.up()
                     : org.springframework.boot.health.contributor.Health.down();
             return health.withDetail("defaultModel", name == null ? "none" : name).withDetail("ready", registry.readyModels()).build();
         };

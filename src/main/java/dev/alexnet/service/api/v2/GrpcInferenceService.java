@@ -66,14 +66,7 @@ class GrpcInferenceService extends GRPCInferenceServiceGrpc.GRPCInferenceService
         if (availability.getReadinessState() != ReadinessState.ACCEPTING_TRAFFIC) {
             return false;
         }
-        if (models.defaultModel() == null) {
-            return !models.readyModels().isEmpty();
-        }
-        try (ModelRegistry.Lease lease = models.resolve(null, null)) {
-            return lease.classifier().isWarm();
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return models.defaultReady();
     }
 
     @Override

@@ -11,7 +11,6 @@ import dev.alexnet.service.api.http.UploadReader;
 import dev.alexnet.service.classify.Classified;
 import dev.alexnet.service.classify.Classifier;
 import dev.alexnet.service.classify.ModelRegistry;
-import dev.alexnet.service.model.repository.RepositoryException;
 import dev.alexnet.service.classify.ModelDescription;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import jakarta.servlet.http.HttpServletRequest;
@@ -76,15 +75,8 @@ class V2Controller {
             try (ModelRegistry.Lease lease = lease(model, version)) {
                 ready = lease.classifier().isWarm();
             }
-        } else if (models.defaultModel() == null) {
-            ready = !models.readyModels().isEmpty();
         } else {
-            // The server is ready when its default model is.
-            try (ModelRegistry.Lease lease = models.resolve(null, null)) {
-                ready = lease.classifier().isWarm();
-            } catch (RepositoryException e) {
-                ready = false;
-            }
+            ready = models.defaultReady();
         }
         ready = ready && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
         return ready ? ResponseEntity.ok(new V2Models.Ready(true))
