@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side engine benchmark: the service's own engine (java -jar target/alexnet-service.jar
-# bench), ONNX Runtime and PyTorch torch.compile (tools/peers/bench_engine.py, from the peers' venv),
+# bench, on its default pass, oneDNN's primitives directly, and on ND4J's ops), ONNX Runtime and PyTorch torch.compile (tools/peers/bench_engine.py, from the peers' venv),
 # on the same network and the same weights (tools/peers/weights.py), 2 threads each, in ROUNDS
 # interleaved rounds (default 3), each engine in its own process. Prints each engine's median per
 # batch size over the rounds, and the ratios. Needs target/alexnet-service.jar (./mvnw package)
@@ -22,7 +22,8 @@ export PEERS_VENV="${PEERS_VENV:-/opt/alexnet-peers}"
 
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds" >&2
-  java -jar target/alexnet-service.jar bench --weights "$work/alexnet.npy" --batches "$batches" --seconds "$seconds" --json 2>/dev/null | tail -1 > "$out/nd4j-$r.json"
+  java -jar target/alexnet-service.jar bench --pass onednn --weights "$work/alexnet.npy" --batches "$batches" --seconds "$seconds" --json 2>/dev/null | tail -1 > "$out/svc-$r.json"
+  java -jar target/alexnet-service.jar bench --pass nd4j --weights "$work/alexnet.npy" --batches "$batches" --seconds "$seconds" --json 2>/dev/null | tail -1 > "$out/nd4j-$r.json"
   "$PEERS_VENV/bin/python" tools/peers/bench_engine.py ort "$work" --batches "$batches" --seconds "$seconds" 2>/dev/null | tail -1 > "$out/ort-$r.json"
   "$PEERS_VENV/bin/python" tools/peers/bench_engine.py torch-compile "$work" --batches "$batches" --seconds "$seconds" 2>/dev/null | tail -1 > "$out/torch-$r.json"
 done
@@ -30,26 +31,28 @@ done
 /usr/bin/python3 - "$out" "$rounds" <<'PY'
 import json, statistics, sys, platform
 work, rounds = sys.argv[1], int(sys.argv[2])
-engines = {"nd4j": "alexnet-service (ND4J)", "ort": "ONNX Runtime", "torch": "PyTorch"}
+engines = {"svc": "alexnet-service", "nd4j": "alexnet-service (ND4J)", "ort": "ONNX Runtime", "torch": "PyTorch"}
 data = {}
 for key in engines:
     runs = [json.load(open(f"{work}/{key}-{r}.json")) for r in range(1, rounds + 1)]
-    if key != "nd4j":
-        engines[key] = runs[0]["engine"]
+    if key == "svc":
+        engines[key] = "alexnet-service, oneDNN primitives directly (default)"
+    elif key == "nd4j":
+        engines[key] = f"alexnet-service, ND4J ops, {runs[0]['nativeBuild']}"
     else:
-        engines[key] = f"alexnet-service, ND4J {runs[0]['nativeBuild']}"
+        engines[key] = runs[0]["engine"]
     cells = {}
     for run in runs:
         for c in run["results"]:
             cells.setdefault(c["batch"], []).append(c["msPerBatch"])
     data[key] = {b: statistics.median(v) for b, v in cells.items()}
-batches = sorted(data["nd4j"])
+batches = sorted(data["svc"])
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo") if l.startswith("flags")), [])
 cpu += " (" + " ".join(f for f in flags if f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile")) + ")"
 print(f"machine: {cpu}, {len(open('/proc/cpuinfo').read().split('processor')) - 1} cpus; {rounds} interleaved rounds, median of medians")
 first = json.load(open(f"{work}/nd4j-1.json"))
-print(f"service engine: OpenMP idle spin {first.get('openMpSpin')}, batch-1 dense layers: {first.get('densePath')}")
+print(f"service engine: OpenMP idle spin {first.get('openMpSpin')}; ND4J pass's batch-1 dense layers: {first.get('densePath')}")
 print()
 print("| engine | " + " | ".join(f"b={b}" for b in batches) + " |")
 print("|---|" + "---:|" * len(batches))
@@ -59,8 +62,8 @@ for key, name in engines.items():
         ms = data[key][b]
         cells.append(f"{ms:.1f} ms" if b == 1 else f"{b * 1000 / ms:.1f} img/s")
     print(f"| {name} | " + " | ".join(cells) + " |")
-for key in ("ort", "torch"):
-    print(f"| speed-up over {engines[key]} | " + " | ".join(f"{data[key][b] / data['nd4j'][b]:.2f}x" for b in batches) + " |")
+for key in ("nd4j", "ort", "torch"):
+    print(f"| speed-up over {engines[key]} | " + " | ".join(f"{data[key][b] / data['svc'][b]:.2f}x" for b in batches) + " |")
 print()
-print("GFLOP/s of alexnet-service: " + ", ".join(f"b={b}: {1.4488 * b * 1000 / data['nd4j'][b]:.0f}" for b in batches))
+print("GFLOP/s of alexnet-service: " + ", ".join(f"b={b}: {1.4488 * b * 1000 / data['svc'][b]:.0f}" for b in batches))
 PY

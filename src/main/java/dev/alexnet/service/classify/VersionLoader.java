@@ -8,6 +8,7 @@ import java.util.function.Function;
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.DensePathProbe;
 import dev.alexnet.service.engine.EngineLoader;
+import dev.alexnet.service.engine.PassSetting;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
@@ -32,12 +33,21 @@ public final class VersionLoader implements ModelRegistry.Loader {
     private final Map<Preprocessor.Mode, Preprocessor> byMode = new ConcurrentHashMap<>();
     private final int maxBatchSize;
     private final int maxImagesPerRequest;
+    private final PassSetting pass;
 
     /**
      * @param preprocessors makes the preprocessor for a mode (called once per mode)
      */
     public VersionLoader(Batcher batcher, ExecutorService inferenceThread, AlexNetMetrics metrics, Preprocessor.Mode defaultMode,
                          Function<Preprocessor.Mode, Preprocessor> preprocessors, int maxBatchSize, int maxImagesPerRequest) {
+        this(batcher, inferenceThread, metrics, defaultMode, preprocessors, maxBatchSize, maxImagesPerRequest, PassSetting.AUTO);
+    }
+
+    /** As above, each version's forward pass chosen by {@code pass} ({@code alexnet.backend.forward-pass}). */
+    public VersionLoader(Batcher batcher, ExecutorService inferenceThread, AlexNetMetrics metrics, Preprocessor.Mode defaultMode,
+                         Function<Preprocessor.Mode, Preprocessor> preprocessors, int maxBatchSize, int maxImagesPerRequest,
+                         PassSetting pass) {
+        this.pass = pass;
         this.batcher = batcher;
         this.inferenceThread = inferenceThread;
         this.metrics = metrics;
@@ -50,7 +60,7 @@ public final class VersionLoader implements ModelRegistry.Loader {
     @Override
     public ModelRegistry.Loaded load(String model, ModelRepository.Version version, ModelConfig config) {
         Preprocessor.Mode mode = config.preprocessing() == null ? defaultMode : Preprocessor.Mode.parse(config.preprocessing());
-        InferenceEngine engine = EngineLoader.load(version.weights(), 0, null, inferenceThread);
+        InferenceEngine engine = EngineLoader.load(version.weights(), 0, null, pass, inferenceThread);
         try {
             Labels labels = Labels.read(version.labels()).requireCount(engine.architecture().classes());
             engine.warmUp(maxBatchSize, DensePathProbe.Setting.AUTO);

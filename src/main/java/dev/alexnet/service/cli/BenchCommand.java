@@ -12,6 +12,9 @@ import java.util.SplittableRandom;
 import tools.jackson.databind.json.JsonMapper;
 import dev.alexnet.service.engine.DensePathProbe;
 import dev.alexnet.service.model.network.AlexNet;
+import dev.alexnet.service.model.network.ServingNetwork;
+import dev.alexnet.service.engine.EngineLoader;
+import dev.alexnet.service.engine.PassSetting;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.weights.AlexNetWeights;
 import dev.alexnet.service.model.runtime.BackendInfo;
@@ -33,12 +36,15 @@ public final class BenchCommand {
     /** Usage text for this mode. */
     public static final String USAGE = """
             bench [--batches 1,8,32,64] [--seconds N] [--warmup N] [--warmup-seconds S] [--weights FILE] [--seed N]
-                  [--cpu-extension auto|generic|onednn-avx2] [--dense auto|sgemv|mmul] [--parallel N] [--train all|fc] [--json]
+                  [--cpu-extension auto|generic|onednn-avx2] [--pass auto|onednn|nd4j] [--dense auto|sgemv|mmul]
+                  [--parallel N] [--train all|fc] [--json]
               Times AlexNet's forward pass per batch size: ms per batch, images/s, GFLOP/s,
               weight load time and process RSS. Without --weights it uses the random-init weights.
               Each cell runs --warmup untimed passes (default 2) first; the first cell also warms up
               for --warmup-seconds (default 30), until the JIT has compiled ND4J's Java side.
-              --dense: the batch-1 dense path; auto (default) times both as the service does at start.
+              --pass: what runs the forward pass, as alexnet.backend.forward-pass (default auto: oneDNN's
+              primitives directly where they load).
+              --dense: the ND4J pass's batch-1 dense path; auto (default) times both as the service does at start.
               --parallel N runs N passes at once from N threads sharing the network (default 1),
               to compare with the engine's single inference thread.
               --train times training steps instead (forward, backward and the SGD update, dropout on):
@@ -56,8 +62,9 @@ public final class BenchCommand {
     }
 
     /** The whole report, as {@code --json} prints it. */
-    public record Report(String nativeBuild, String backend, String blas, int threads, String openMpSpin, boolean oneRowSgemv,
-                         String densePath, int parallel, String weights, double loadSeconds, long rssBytes, List<Cell> results) {
+    public record Report(String nativeBuild, String backend, String blas, int threads, String openMpSpin, String pass,
+                         boolean oneRowSgemv, String densePath, int parallel, String weights, double loadSeconds, long rssBytes,
+                         List<Cell> results) {
     }
 
     public int run(List<String> args) {
@@ -72,6 +79,7 @@ public final class BenchCommand {
         int parallel = 1;
         String train = null;
         DensePathProbe.Setting dense = DensePathProbe.Setting.AUTO;
+        PassSetting passSetting = PassSetting.AUTO;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -90,6 +98,14 @@ public final class BenchCommand {
                         dense = DensePathProbe.Setting.parse(value);
                     } catch (IllegalArgumentException e) {
                         throw new UsageException("--dense takes auto, sgemv or mmul: " + value);
+                    }
+                }
+                case "--pass" -> {
+                    String value = Launcher.value(args, ++i, arg);
+                    try {
+                        passSetting = PassSetting.parse(value);
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--pass takes auto, onednn or nd4j: " + value);
                     }
                 }
                 case "--parallel" -> parallel = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
@@ -116,26 +132,32 @@ public final class BenchCommand {
                 ? AlexNetWeights.random(AlexNetArchitecture.FULL, seed)
                 : new NpyWeightsReader().read(weights);
         List<Cell> cells = new ArrayList<>();
-        try (AlexNet net = new AlexNet(loaded)) {
+        try (ServingNetwork net = train == null ? EngineLoader.network(loaded, backend, passSetting) : new AlexNet(loaded)) {
+            AlexNet nd4j = net instanceof AlexNet onNd4j ? onNd4j : null;
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             TrainableAlexNet trainable = train == null ? null : new TrainableAlexNet(loaded, DataType.FLOAT);
             loaded = null;
             float[] probe = new float[AlexNetArchitecture.INPUT_FLOATS];
             // The JIT's warm-up first (the first cell's --warmup-seconds, at batch 1), then the dense
             // path: probed cold, it favours sgemv (see DensePathChooser), as the service corrects on live passes.
-            if (train == null && dense == DensePathProbe.Setting.AUTO) {
+            if (train == null && dense == DensePathProbe.Setting.AUTO && nd4j != null) {
                 new Warmup(warmup, warmupSeconds).run(() -> net.forward(probe, 1));
                 warmupSeconds = 0;
             }
-            DensePathProbe.Choice densePath = DensePathProbe.choose(dense, sgemv -> {
-                net.useOneRowSgemv(sgemv);
-                long t0 = System.nanoTime();
-                net.forward(probe, 1);
-                return System.nanoTime() - t0;
-            });
-            net.useOneRowSgemv(densePath.sgemv());
+            String densePath = "oneDNN's inner product (the onednn pass)";
+            if (nd4j != null) {
+                DensePathProbe.Choice choice = DensePathProbe.choose(dense, sgemv -> {
+                    nd4j.useOneRowSgemv(sgemv);
+                    long t0 = System.nanoTime();
+                    nd4j.forward(probe, 1);
+                    return System.nanoTime() - t0;
+                });
+                nd4j.useOneRowSgemv(choice.sgemv());
+                densePath = choice.toString();
+            }
             if (!json) {
-                out.printf(Locale.ROOT, "weights: %s, loaded in %.2f s%n", net.source().name(), loadSeconds);
+                out.printf(Locale.ROOT, "weights: %s, loaded in %.2f s, forward pass on %s%n", net.source().name(), loadSeconds,
+                        net.passName());
                 out.println("batch-1 dense layers: " + densePath);
                 out.printf(Locale.ROOT, "%6s %8s %12s %10s %9s%n", "batch", "passes", "ms/batch", "images/s", "GFLOP/s");
             }
@@ -163,7 +185,7 @@ public final class BenchCommand {
             }
             long rss = rssBytes();
             Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(),
-                    spin.toString(), net.oneRowSgemv(), densePath.toString(), parallel, net.source().name(), loadSeconds, rss, cells);
+                    spin.toString(), net.passName(), nd4j != null && nd4j.oneRowSgemv(), densePath, parallel, net.source().name(), loadSeconds, rss, cells);
             if (json) {
                 out.println(toJson(report));
             } else {
@@ -190,7 +212,7 @@ public final class BenchCommand {
         return new Cell(batch, times.size(), ms, batch * 1000.0 / ms, perImage * batch * 1000.0 / ms);
     }
 
-    private static Cell timeSequential(AlexNet net, float[] input, int batch, Warmup warmup, double seconds, double gflopPerImage) {
+    private static Cell timeSequential(ServingNetwork net, float[] input, int batch, Warmup warmup, double seconds, double gflopPerImage) {
         List<Double> times = timedPasses(() -> net.forward(input, batch), warmup, seconds);
         double ms = median(times);
         return new Cell(batch, times.size(), ms, batch * 1000.0 / ms, gflopPerImage * batch * 1000.0 / ms);
@@ -224,7 +246,7 @@ public final class BenchCommand {
      * N threads each run passes back to back for the duration; throughput is all images over the
      * wall time, and ms/batch the median latency of one pass.
      */
-    private static Cell timeParallel(AlexNet net, float[] input, int batch, Warmup warmup, double seconds, double gflopPerImage,
+    private static Cell timeParallel(ServingNetwork net, float[] input, int batch, Warmup warmup, double seconds, double gflopPerImage,
                                      int threads) {
         List<Double> times = java.util.Collections.synchronizedList(new ArrayList<>());
         java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);

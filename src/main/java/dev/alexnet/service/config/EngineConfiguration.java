@@ -3,6 +3,7 @@ package dev.alexnet.service.config;
 import dev.alexnet.service.engine.DensePathProbe;
 import dev.alexnet.service.engine.EngineLoader;
 import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.engine.PassSetting;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -19,8 +20,9 @@ public class EngineConfiguration {
     InferenceEngine inferenceEngine(ModelProperties model, BackendProperties backend, BatchingProperties batching,
                                     RepositoryProperties repository) {
         boolean fromRepository = repository.path() != null;
-        InferenceEngine engine = fromRepository ? EngineLoader.loadForMeasurement(model.randomSeed(), backend.cpuExtension())
-                : EngineLoader.load(model.weights(), model.randomSeed(), backend.cpuExtension());
+        PassSetting pass = PassSetting.parse(backend.forwardPass());
+        InferenceEngine engine = fromRepository ? EngineLoader.loadForMeasurement(model.randomSeed(), backend.cpuExtension(), pass)
+                : EngineLoader.load(model.weights(), model.randomSeed(), backend.cpuExtension(), pass, null);
         engine.warmUp(batching.maxBatchSize(), DensePathProbe.Setting.parse(backend.batchOneDense()));
         if (fromRepository) {
             engine.releaseWeights();

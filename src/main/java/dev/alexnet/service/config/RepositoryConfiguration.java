@@ -10,6 +10,7 @@ import dev.alexnet.service.classify.ModelRegistry;
 import dev.alexnet.service.classify.VersionLoader;
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.engine.PassSetting;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.repository.ModelRepository;
 import dev.alexnet.service.preprocess.ImageDecoder;
@@ -58,7 +59,7 @@ public class RepositoryConfiguration {
     @Bean
     Served servedModels(Classifier classifier, RepositoryProperties repository, ModelProperties model, Batcher batcher,
                         AlexNetMetrics metrics, PreprocessingProperties preprocessing, LimitsProperties limits,
-                        BatchingProperties batching) {
+                        BatchingProperties batching, BackendProperties backend) {
         if (repository.path() == null) {
             ModelRegistry single = ModelRegistry.single(classifier);
             metrics.bindLoadedModels(single::loadedCount);
@@ -71,7 +72,7 @@ public class RepositoryConfiguration {
         VersionLoader loader = new VersionLoader(batcher, inferenceThread, metrics, mode,
                 m -> new Preprocessor(new ImageDecoder(limits.maxPixels()), m, preprocessing.maxConcurrentDecodes(),
                         preprocessing.scaledJpeg()),
-                batching.maxBatchSize(), limits.maxImagesPerRequest());
+                batching.maxBatchSize(), limits.maxImagesPerRequest(), PassSetting.parse(backend.forwardPass()));
         String defaultModel = model.defaultModel() == null || model.defaultModel().isBlank() ? null : model.defaultModel().trim();
         ModelRegistry registry = new ModelRegistry(new ModelRepository(repository.path()), loader, repository.maxLoaded(),
                 batching.timeout().toMillis(), defaultModel);

@@ -3,6 +3,8 @@ package dev.alexnet.service.engine;
 import java.nio.file.Path;
 
 import dev.alexnet.service.model.network.AlexNet;
+import dev.alexnet.service.model.network.DnnlAlexNet;
+import dev.alexnet.service.model.network.ServingNetwork;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.weights.AlexNetWeights;
 import dev.alexnet.service.model.runtime.BackendInfo;
@@ -35,19 +37,25 @@ public final class EngineLoader {
      * (a model repository's versions share the one inference thread); null for a thread of its own.
      */
     public static InferenceEngine load(Path weights, long seed, String cpuExtension, java.util.concurrent.ExecutorService sharedWorker) {
-        return load(weights, seed, cpuExtension, sharedWorker, true);
+        return load(weights, seed, cpuExtension, PassSetting.AUTO, sharedWorker, true);
+    }
+
+    /** {@link #load(Path, long, String, java.util.concurrent.ExecutorService)} with the forward pass chosen by {@code pass}. */
+    public static InferenceEngine load(Path weights, long seed, String cpuExtension, PassSetting pass,
+                                       java.util.concurrent.ExecutorService sharedWorker) {
+        return load(weights, seed, cpuExtension, pass, sharedWorker, true);
     }
 
     /**
      * A random-init network that only measures this machine (pass times, the batch-1 dense path)
      * and serves nothing: with a model repository, the models come from there. No warning banner.
      */
-    public static InferenceEngine loadForMeasurement(long seed, String cpuExtension) {
-        return load(null, seed, cpuExtension, null, false);
+    public static InferenceEngine loadForMeasurement(long seed, String cpuExtension, PassSetting pass) {
+        return load(null, seed, cpuExtension, pass, null, false);
     }
 
-    private static InferenceEngine load(Path weights, long seed, String cpuExtension, java.util.concurrent.ExecutorService sharedWorker,
-                                        boolean serving) {
+    private static InferenceEngine load(Path weights, long seed, String cpuExtension, PassSetting pass,
+                                        java.util.concurrent.ExecutorService sharedWorker, boolean serving) {
         NativeBuild.select(cpuExtension);
         BackendInfo backend = BackendInfo.current();
         log.info("ND4J backend: {}", backend);
@@ -77,13 +85,38 @@ public final class EngineLoader {
         } else {
             loaded = new NpyWeightsReader().read(weights);
         }
-        AlexNet network = new AlexNet(loaded);
+        ServingNetwork network = network(loaded, backend, pass);
         double seconds = (System.nanoTime() - start) / 1e9;
-        log.info("Model: AlexNet {} ({} parameters), weights {}{}, loaded in {} s", loaded.architecture(),
+        log.info("Model: AlexNet {} ({} parameters), weights {}{}, forward pass on {}, loaded in {} s", loaded.architecture(),
                 loaded.parameterCount(), loaded.source().name(),
-                loaded.source().sha256() == null ? "" : " sha256 " + loaded.source().sha256(), String.format("%.2f", seconds));
+                loaded.source().sha256() == null ? "" : " sha256 " + loaded.source().sha256(), network.passName(),
+                String.format("%.2f", seconds));
         return sharedWorker == null ? new InferenceEngine(network, backend, seconds)
                 : new InferenceEngine(network, backend, seconds, sharedWorker);
+    }
+
+    /**
+     * The serving network: oneDNN's primitives directly unless the setting or the backend says ND4J.
+     * On a CUDA device the ND4J pass runs on the GPU; oneDNN's would not. If oneDNN's runtime
+     * cannot load or refuses the network (another OS or CPU architecture), {@code auto} falls back to
+     * ND4J and says why; {@code onednn} fails.
+     */
+    public static ServingNetwork network(AlexNetWeights weights, BackendInfo backend, PassSetting pass) {
+        boolean gpu = backend.device().startsWith("cuda");
+        if (pass == PassSetting.ND4J || (pass == PassSetting.AUTO && gpu)) {
+            return new AlexNet(weights);
+        }
+        try {
+            DnnlAlexNet network = new DnnlAlexNet(weights);
+            log.info("Forward pass on oneDNN's primitives ({}): {}", DnnlAlexNet.runtime(), network.layouts(1));
+            return network;
+        } catch (RuntimeException | LinkageError e) {
+            if (pass == PassSetting.ONEDNN) {
+                throw new IllegalStateException("alexnet.backend.forward-pass=onednn, but oneDNN could not run the network", e);
+            }
+            log.warn("oneDNN's runtime could not run the network ({}): the forward pass runs on ND4J's ops", e.toString());
+            return new AlexNet(weights);
+        }
     }
 
     private static boolean isOnClasspath(String className) {

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import dev.alexnet.service.model.network.AlexNet;
+import dev.alexnet.service.model.network.ServingNetwork;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.runtime.BackendInfo;
 import dev.alexnet.service.model.ForwardResult;
@@ -34,7 +35,9 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InferenceEngine.class);
 
-    private final AlexNet network;
+    private final ServingNetwork network;
+    /** The same network when it runs on ND4J's ops, whose batch-1 dense path is chosen by measurement; else null. */
+    private final AlexNet nd4j;
     private final BackendInfo backend;
     private final double loadSeconds;
     private final ExecutorService worker;
@@ -47,7 +50,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     private volatile PassTimes passTimes;
     private volatile DensePathChooser densePath;
 
-    public InferenceEngine(AlexNet network, BackendInfo backend, double loadSeconds) {
+    public InferenceEngine(ServingNetwork network, BackendInfo backend, double loadSeconds) {
         this(network, backend, loadSeconds, newInferenceThread(), true);
     }
 
@@ -56,12 +59,13 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
      * versions): one thread's workspace serves them all, and closing this engine leaves the thread
      * running for the others.
      */
-    public InferenceEngine(AlexNet network, BackendInfo backend, double loadSeconds, ExecutorService sharedWorker) {
+    public InferenceEngine(ServingNetwork network, BackendInfo backend, double loadSeconds, ExecutorService sharedWorker) {
         this(network, backend, loadSeconds, sharedWorker, false);
     }
 
-    private InferenceEngine(AlexNet network, BackendInfo backend, double loadSeconds, ExecutorService worker, boolean ownsWorker) {
+    private InferenceEngine(ServingNetwork network, BackendInfo backend, double loadSeconds, ExecutorService worker, boolean ownsWorker) {
         this.network = network;
+        this.nd4j = network instanceof AlexNet onNd4j ? onNd4j : null;
         this.backend = backend;
         this.loadSeconds = loadSeconds;
         this.worker = worker;
@@ -112,8 +116,11 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
         }
         // Before warm-up has made a chooser (the start-up probe's own passes), the path set on the network holds.
         DensePathChooser chooser = densePath;
-        boolean sgemv = chooser == null ? network.oneRowSgemv() : chooser.pathFor(n);
-        network.useOneRowSgemv(sgemv);
+        boolean sgemv = false;
+        if (nd4j != null) {
+            sgemv = chooser == null ? nd4j.oneRowSgemv() : chooser.pathFor(n);
+            nd4j.useOneRowSgemv(sgemv);
+        }
         long start = System.nanoTime();
         ForwardResult result = network.forward(input, n);
         if (chooser != null) {
@@ -141,23 +148,30 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
         for (int i = 0; i < image; i++) {
             probe[i] = (i * 37 % 255) - 120f;
         }
-        DensePathProbe.Choice choice = DensePathProbe.choose(densePathSetting, sgemv -> {
-            network.useOneRowSgemv(sgemv);
-            long start = System.nanoTime();
-            infer(probe, 1);
-            return System.nanoTime() - start;
-        });
-        network.useOneRowSgemv(choice.sgemv());
-        log.info("Batch-1 dense layers: {}{}", choice,
-                choice.measured() ? "; measured again on served passes once the JIT is warm" : "");
-        densePath = DensePathChooser.of(choice);
+        if (nd4j != null) {
+            DensePathProbe.Choice choice = DensePathProbe.choose(densePathSetting, sgemv -> {
+                nd4j.useOneRowSgemv(sgemv);
+                long start = System.nanoTime();
+                infer(probe, 1);
+                return System.nanoTime() - start;
+            });
+            nd4j.useOneRowSgemv(choice.sgemv());
+            log.info("Batch-1 dense layers: {}{}", choice,
+                    choice.measured() ? "; measured again on served passes once the JIT is warm" : "");
+            densePath = DensePathChooser.of(choice);
+        }
         long one = fastest(new float[image], 1);
         passTimes = batchSize > 1 ? PassTimes.fit(one, batchSize, fastest(new float[batchSize * image], batchSize))
                 : PassTimes.fit(one, 1, one);
         warm = true;
     }
 
-    /** The batch-1 dense path in use and what it rests on; null before warm-up. */
+    /** What runs the forward pass: {@code onednn} (its primitives directly) or {@code nd4j} (ND4J's ops). */
+    public String passName() {
+        return network.passName();
+    }
+
+    /** The batch-1 dense path in use and what it rests on; null before warm-up, and for a pass not on ND4J. */
     public DensePathProbe.Choice densePath() {
         DensePathChooser chooser = densePath;
         return chooser == null ? null : chooser.current();

@@ -61,10 +61,8 @@ class LauncherTest {
         JsonNode report = JsonMapper.builder().build().readTree(printed.substring(printed.lastIndexOf('\n') + 1));
         assertThat(report.get("nativeBuild").asString()).startsWith("linux-x86_64");
         assertThat(report.get("openMpSpin").asString()).isEqualTo(OpenMpSpin.fromEnvironment().toString());
-        // The batch-1 dense path was measured, both ways, and the report says which one won.
-        String dense = report.get("densePath").asString();
-        assertThat(dense).matches("(sgemv|Mmul) \\(batch-1 pass: sgemv [0-9.]+ ms, Mmul [0-9.]+ ms; median of 15 interleaved passes each\\)");
-        assertThat(dense).startsWith(report.get("oneRowSgemv").asBoolean() ? "sgemv" : "Mmul");
+        assertThat(report.get("pass").asString()).isEqualTo("onednn");
+        assertThat(report.get("densePath").asString()).contains("onednn pass");
         assertThat(report.get("loadSeconds").asDouble()).isPositive();
         assertThat(report.get("rssBytes").asLong()).isGreaterThan(100L << 20);
         assertThat(report.get("results")).hasSize(2);
@@ -75,5 +73,19 @@ class LauncherTest {
                 .isCloseTo(2000 / second.get("msPerBatch").asDouble(), org.assertj.core.data.Offset.offset(1e-6));
         assertThat(second.get("gflops").asDouble()).isCloseTo(second.get("imagesPerSecond").asDouble() * 1.4488,
                 org.assertj.core.data.Offset.offset(second.get("gflops").asDouble() * 0.01));
+    }
+
+    @Test
+    void benchOnTheNd4jPassMeasuresItsDensePath() {
+        assertThat(run("bench", "--pass", "nd4j", "--batches", "1", "--seconds", "0.2", "--warmup", "1", "--warmup-seconds", "0.5",
+                "--json")).isZero();
+        String printed = out.toString(StandardCharsets.UTF_8).trim();
+        JsonNode report = JsonMapper.builder().build().readTree(printed.substring(printed.lastIndexOf('\n') + 1));
+        assertThat(report.get("pass").asString()).isEqualTo("nd4j");
+        // The batch-1 dense path was measured, both ways, and the report says which one won.
+        String dense = report.get("densePath").asString();
+        assertThat(dense).matches("(sgemv|Mmul) \\(batch-1 pass: sgemv [0-9.]+ ms, Mmul [0-9.]+ ms; median of 15 interleaved passes each\\)");
+        assertThat(dense).startsWith(report.get("oneRowSgemv").asBoolean() ? "sgemv" : "Mmul");
+        assertThat(report.get("results")).hasSize(1);
     }
 }

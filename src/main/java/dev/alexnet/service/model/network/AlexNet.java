@@ -24,7 +24,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * workspace of the calling thread, so one instance may serve several threads, but a thread's
  * workspace lives as long as the thread: feed it from a small, fixed set of threads.
  */
-public final class AlexNet implements AutoCloseable {
+public final class AlexNet implements ServingNetwork {
 
     /** Dropout rate on fc6 and fc7 in training passes. */
     public static final double DROPOUT = LayerTable.DROPOUT;
@@ -76,10 +76,17 @@ public final class AlexNet implements AutoCloseable {
                 Layers.copyOf(layer.bias().data(), 1, layer.bias().size()));
     }
 
+    @Override
     public AlexNetArchitecture architecture() {
         return architecture;
     }
 
+    @Override
+    public String passName() {
+        return "nd4j";
+    }
+
+    @Override
     public WeightsSource source() {
         return source;
     }
@@ -107,6 +114,7 @@ public final class AlexNet implements AutoCloseable {
      *
      * @param input row-major [n, 3, 227, 227]: BGR, minus the ImageNet mean, 0-255 scale
      */
+    @Override
     public ForwardResult forward(float[] input, int n) {
         return forward(input, n, null);
     }

@@ -1,0 +1,542 @@
+package dev.alexnet.service.model.network;
+
+import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.ForwardResult;
+import dev.alexnet.service.model.LayerTable;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.weights.LayerWeights;
+import dev.alexnet.service.model.weights.WeightsSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.bytedeco.dnnl.IntMemoryMap;
+import org.bytedeco.dnnl.convolution_forward;
+import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.inner_product_forward;
+import org.bytedeco.dnnl.lrn_forward;
+import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.pooling_forward;
+import org.bytedeco.dnnl.post_ops;
+import org.bytedeco.dnnl.primitive;
+import org.bytedeco.dnnl.primitive_attr;
+import org.bytedeco.dnnl.reorder;
+import org.bytedeco.dnnl.stream;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+
+/**
+ * AlexNet's inference pass on oneDNN's own primitives, the way ONNX Runtime and PyTorch drive
+ * their kernels: every convolution and dense layer is a primitive created once per batch size,
+ * its weights re-blocked once into the layout that primitive wants, ReLU fused into it as a
+ * post-op, and activations kept in oneDNN's blocked layouts from conv1 to fc6, grouped
+ * convolutions included (no split, no concat). The ND4J pass ({@link AlexNet}) reaches the same
+ * oneDNN kernels through libnd4j, which re-blocks every kernel on every call and reorders the
+ * activations around each op; on the AVX2 EPYC those reorders and copies were 4.5 of its 39 ms at
+ * batch 1 (docs/benchmarks.md).
+ *
+ * <p>The same numbers as {@link AlexNet} (tests compare the two on the same weights, and both
+ * against plain loops). Inference only: training stays on ND4J. Passes are serialised (one
+ * stream, one pair of activation buffers); the engine runs one pass at a time anyway.
+ */
+public final class DnnlAlexNet implements ServingNetwork {
+
+    private static final int SIDE = AlexNetArchitecture.INPUT_SIZE;
+    private static final long[] POOL_KERNEL = {3, 3};
+    private static final long[] POOL_STRIDE = {2, 2};
+    private static final long[] NO_PAD = {0, 0};
+
+    private final AlexNetArchitecture architecture;
+    private final WeightsSource source;
+    private final engine cpu;
+    private final stream stream;
+    /** Each layer's weights and bias as the file has them (HWIO kernels, [in, out] dense weights) until re-blocked. */
+    private final Map<String, memory> plainWeights = new LinkedHashMap<>();
+    private final Map<String, FloatPointer> plainBuffers = new LinkedHashMap<>();
+    private final Map<String, memory> biases = new LinkedHashMap<>();
+    /** Each layer's weights as oneDNN dims them, whatever layout they are held in. */
+    private final Map<String, memory.desc> weightShapes = new LinkedHashMap<>();
+    /** Each layer's weights in the layouts primitives asked for: one copy per distinct layout. */
+    private final Map<String, List<memory>> blockedWeights = new HashMap<>();
+    private final Map<Integer, Plan> plans = new HashMap<>();
+    private final List<Pointer> owned = new ArrayList<>();
+    private Arena arena = new Arena(0, 0);
+    private boolean closed;
+
+    /** The steps of a pass over n images, with the memories they read and write. */
+    private record Plan(int n, List<primitive> steps, List<IntMemoryMap> args, FloatPointer input, FloatPointer fc7,
+                        FloatPointer logits, List<Pointer> created, String layouts) {
+        void close() {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                created.get(i).close();
+            }
+        }
+    }
+
+    /**
+     * Two activation buffers that the steps of a pass write in turn, and one scratchpad that every
+     * primitive borrows while it runs, sized to the largest plan so far. The scratchpad is the
+     * network's own ({@code scratchpad_mode.user}): oneDNN's default keeps one per thread, found
+     * through the thread that created the primitive, and the engine creates on one thread and runs
+     * on another (a reduced network's gemm convolutions crashed the JVM that way).
+     */
+    private record Arena(long bytes, long scratchBytes, Pointer... buffers) {
+        static final int SCRATCHPAD = 2;
+
+        Arena(long bytes, long scratchBytes) {
+            this(bytes, scratchBytes, bytes == 0 ? new Pointer[0] : new Pointer[] {alloc(bytes), alloc(bytes), alloc(scratchBytes)});
+        }
+
+        private static Pointer alloc(long bytes) {
+            return aligned(bytes / Float.BYTES + 1);
+        }
+
+        void close() {
+            for (Pointer p : buffers) {
+                p.close();
+            }
+        }
+    }
+
+    public DnnlAlexNet(AlexNetWeights weights) {
+        this.architecture = weights.architecture();
+        this.source = weights.source();
+        this.cpu = keep(new engine(engine.kind.cpu, 0));
+        this.stream = keep(new stream(cpu));
+        for (LayerTable.Layer layer : LayerTable.LAYERS) {
+            LayerWeights w = weights.layer(layer.name());
+            memory.desc plain = keep(plainWeightsDesc(layer, w));
+            weightShapes.put(layer.name(), plain);
+            FloatPointer data = aligned(w.weights().data().length);
+            data.put(w.weights().data(), 0, w.weights().data().length);
+            plainBuffers.put(layer.name(), data);
+            plainWeights.put(layer.name(), new memory(plain, cpu, data));
+            biases.put(layer.name(), userMemory(desc(new long[] {w.bias().size()}, memory.format_tag.x), w.bias().data()));
+        }
+    }
+
+    @Override
+    public AlexNetArchitecture architecture() {
+        return architecture;
+    }
+
+    @Override
+    public String passName() {
+        return "onednn";
+    }
+
+    @Override
+    public WeightsSource source() {
+        return source;
+    }
+
+    /** oneDNN's version and the instruction set its kernels were generated for on this CPU. */
+    public static String runtime() {
+        var v = dnnl.version();
+        return "oneDNN " + v.major() + "." + v.minor() + "." + v.patch() + ", " + dnnl.get_effective_cpu_isa();
+    }
+
+    /** Which layouts the pass over n images uses, conv1's input to fc6's weights (for the log and the tests). */
+    public synchronized String layouts(int n) {
+        return plan(n).layouts();
+    }
+
+    /**
+     * Runs inference on a batch.
+     *
+     * @param input row-major [n, 3, 227, 227]: BGR, minus the ImageNet mean, 0-255 scale
+     */
+    @Override
+    public synchronized ForwardResult forward(float[] input, int n) {
+        Layers.checkInput(input, n);
+        if (closed) {
+            throw new IllegalStateException("the network is closed");
+        }
+        Plan plan = plan(n);
+        plan.input().put(input, 0, input.length);
+        for (int i = 0; i < plan.steps().size(); i++) {
+            plan.steps().get(i).execute(stream, plan.args().get(i));
+        }
+        stream._wait();
+        int classes = architecture.classes();
+        int features = architecture.fc7();
+        float[] probabilities = new float[n * classes];
+        float[] fc7 = new float[n * features];
+        plan.logits().get(probabilities, 0, probabilities.length);
+        plan.fc7().get(fc7, 0, fc7.length);
+        softmaxRows(probabilities, n, classes);
+        return new ForwardResult(n, classes, features, probabilities, fc7);
+    }
+
+    /** Row-wise softmax in place, in double, shifted by the row's maximum. */
+    static void softmaxRows(float[] logits, int n, int classes) {
+        for (int r = 0; r < n; r++) {
+            int off = r * classes;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits[off + c]);
+            }
+            double sum = 0;
+            for (int c = 0; c < classes; c++) {
+                sum += Math.exp(logits[off + c] - max);
+            }
+            for (int c = 0; c < classes; c++) {
+                logits[off + c] = (float) (Math.exp(logits[off + c] - max) / sum);
+            }
+        }
+    }
+
+    private Plan plan(int n) {
+        Plan plan = plans.get(n);
+        if (plan == null) {
+            plan = build(n);
+            plans.put(n, plan);
+            releasePlainWeights();
+        }
+        return plan;
+    }
+
+    /**
+     * Builds the pass over n images: creates its primitives (oneDNN picks each layout), re-blocks
+     * the weights a primitive wants in a layout not yet held, and places the activations in the
+     * arena, growing it (and rebuilding the other plans onto the new buffers) if this batch needs more.
+     */
+    private Plan build(int n) {
+        Builder b = new Builder(n);
+        try {
+            b.run();
+            if (b.largest > arena.bytes() || b.largestScratch > arena.scratchBytes()) {
+                for (Plan old : plans.values()) {
+                    old.close();
+                }
+                plans.clear();
+                arena.close();
+                arena = new Arena(Math.max(b.largest, arena.bytes()), Math.max(b.largestScratch, arena.scratchBytes()));
+            }
+            return b.finish();
+        } catch (RuntimeException | Error e) {
+            new Plan(n, List.of(), List.of(), null, null, null, b.created, "").close();
+            throw e;
+        }
+    }
+
+    /** Walks {@link LayerTable} once to size the pass, then binds it to the arena's buffers. */
+    private final class Builder {
+        private final int n;
+        private final List<primitive> steps = new ArrayList<>();
+        private final List<Map<Integer, Object>> bindings = new ArrayList<>();
+        private final StringBuilder layouts = new StringBuilder();
+        private final List<Pointer> created = new ArrayList<>();
+        private long largest;
+        private long largestScratch;
+        private FloatPointer input;
+        private FloatPointer fc7;
+        private FloatPointer logits;
+
+        /** An activation: its descriptor and where it lives (an arena buffer's index, or a user memory). */
+        private record Act(memory.desc desc, int buffer, memory user) {
+        }
+
+        Builder(int n) {
+            this.n = n;
+        }
+
+        void run() {
+            input = own(aligned((long) n * AlexNetArchitecture.INPUT_FLOATS));
+            memory inputMemory = own(new memory(desc(new long[] {n, 3, SIDE, SIDE}, memory.format_tag.nchw), cpu, input));
+            Act x = new Act(inputMemory.get_desc(), -1, inputMemory);
+            int height = SIDE;
+            for (LayerTable.Layer layer : LayerTable.CONVOLUTIONS) {
+                x = convolution(layer, x, height);
+                height = (height + 2 * layer.pad() - layer.kernel()) / layer.stride() + 1;
+                if (layer.lrn()) {
+                    x = lrn(x);
+                }
+                if (layer.pool()) {
+                    height = (height - 3) / 2 + 1;
+                    x = maxPool(x, height);
+                }
+            }
+            for (LayerTable.Layer layer : LayerTable.DENSES) {
+                x = dense(layer, x);
+            }
+        }
+
+        private Act convolution(LayerTable.Layer layer, Act x, int height) {
+            long[] wdims = weightDims(layer);
+            long outChannels = layer.groups() * wdims[layer.groups() == 1 ? 0 : 1];
+            int outHeight = (height + 2 * layer.pad() - layer.kernel()) / layer.stride() + 1;
+            memory.desc src = anyDesc(n, dims(x.desc())[1], height, height);
+            memory.desc weights = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
+            memory.desc dst = anyDesc(n, outChannels, outHeight, outHeight);
+            long[] stride = {layer.stride(), layer.stride()};
+            long[] pad = {layer.pad(), layer.pad()};
+            var d = new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
+                    src, weights, biases.get(layer.name()).get_desc(), dst, stride, pad, pad);
+            var pd = new convolution_forward.primitive_desc(d, attributes(layer.relu()), cpu);
+            x = toLayout(x, pd.src_desc());
+            Act y = next(pd.dst_desc(), x);
+            layouts.append(layer.name()).append(' ').append(pd.impl_info_str().getString()).append("; ");
+            add(new convolution_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_WEIGHTS,
+                    blocked(layer.name(), pd.weights_desc()), dnnl.DNNL_ARG_BIAS, biases.get(layer.name()),
+                    dnnl.DNNL_ARG_DST, y, dnnl.DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())));
+            return y;
+        }
+
+        private Act lrn(Act x) {
+            // oneDNN divides alpha by the window's size, as Caffe does: 5 x 2e-5 is Caffe's alpha 1e-4.
+            var d = new lrn_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.lrn_across_channels, x.desc(),
+                    2L * Layers.LRN_DEPTH_RADIUS + 1, (float) (Layers.LRN_ALPHA * (2 * Layers.LRN_DEPTH_RADIUS + 1)),
+                    (float) Layers.LRN_BETA, (float) Layers.LRN_BIAS);
+            var pd = new lrn_forward.primitive_desc(d, attributes(false), cpu);
+            Act y = next(pd.dst_desc(), x);
+            add(new lrn_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_DST, y,
+                    dnnl.DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())));
+            return y;
+        }
+
+        private Act maxPool(Act x, int outHeight) {
+            memory.desc dst = anyDesc(n, dims(x.desc())[1], outHeight, outHeight);
+            var d = new pooling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, x.desc(), dst,
+                    POOL_STRIDE, POOL_KERNEL, NO_PAD, NO_PAD);
+            var pd = new pooling_forward.primitive_desc(d, attributes(false), cpu);
+            Act y = next(pd.dst_desc(), x);
+            add(new pooling_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_DST, y,
+                    dnnl.DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())));
+            return y;
+        }
+
+        private Act dense(LayerTable.Layer layer, Act x) {
+            long outputs = dims(biases.get(layer.name()).get_desc())[0];
+            long[] wdims = weightDims(layer);
+            memory.desc weights = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
+            memory.desc dst = desc(new long[] {n, outputs}, memory.format_tag.nc);
+            var d = new inner_product_forward.desc(dnnl.prop_kind.forward_inference, x.desc(), weights,
+                    biases.get(layer.name()).get_desc(), dst);
+            var pd = new inner_product_forward.primitive_desc(d, attributes(layer.relu()), cpu);
+            x = toLayout(x, pd.src_desc());
+            Act y;
+            if (layer.name().equals("fc7")) {
+                fc7 = own(aligned((long) n * outputs));
+                y = new Act(pd.dst_desc(), -1, own(new memory(pd.dst_desc(), cpu, fc7)));
+            } else if (layer == LayerTable.DENSES.get(LayerTable.DENSES.size() - 1)) {
+                logits = own(aligned((long) n * outputs));
+                y = new Act(pd.dst_desc(), -1, own(new memory(pd.dst_desc(), cpu, logits)));
+            } else {
+                y = next(pd.dst_desc(), x);
+            }
+            layouts.append(layer.name()).append(' ').append(pd.impl_info_str().getString()).append("; ");
+            add(new inner_product_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_WEIGHTS,
+                    blocked(layer.name(), pd.weights_desc()), dnnl.DNNL_ARG_BIAS, biases.get(layer.name()),
+                    dnnl.DNNL_ARG_DST, y, dnnl.DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())));
+            return y;
+        }
+
+        /** x itself if it already has the layout the primitive wants, else a reorder into the other buffer. */
+        private Act toLayout(Act x, memory.desc wanted) {
+            if (x.desc().equals(wanted)) {
+                return x;
+            }
+            Act y = next(wanted, x);
+            var pd = new reorder.primitive_desc(cpu, x.desc(), cpu, wanted, attributes(false), false);
+            add(new reorder(pd), Map.of(dnnl.DNNL_ARG_FROM, x, dnnl.DNNL_ARG_TO, y,
+                    dnnl.DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())));
+            layouts.append("reorder; ");
+            return y;
+        }
+
+        /** The network's scratchpad, as a primitive describes its need (possibly empty). */
+        private Act scratchpad(memory.desc desc) {
+            largestScratch = Math.max(largestScratch, desc.get_size());
+            return new Act(desc, Arena.SCRATCHPAD, null);
+        }
+
+        /** The activation a step writes: in the arena buffer its input is not in. */
+        private Act next(memory.desc desc, Act input) {
+            largest = Math.max(largest, desc.get_size());
+            return new Act(desc, input.buffer() == 0 ? 1 : 0, null);
+        }
+
+        private void add(primitive step, Map<Integer, Object> args) {
+            steps.add(own(step));
+            bindings.add(args);
+        }
+
+        private <T extends Pointer> T own(T pointer) {
+            created.add(pointer);
+            return pointer;
+        }
+
+        Plan finish() {
+            List<IntMemoryMap> args = new ArrayList<>(steps.size());
+            for (Map<Integer, Object> binding : bindings) {
+                IntMemoryMap map = own(new IntMemoryMap());
+                for (Map.Entry<Integer, Object> e : binding.entrySet()) {
+                    map.put(e.getKey(), bind(e.getValue()));
+                }
+                args.add(map);
+            }
+            return new Plan(n, steps, args, input, fc7, logits, created, layouts.toString());
+        }
+
+        private memory bind(Object value) {
+            if (value instanceof memory m) {
+                return m;
+            }
+            Act act = (Act) value;
+            return act.user() != null ? act.user() : own(new memory(act.desc(), cpu, arena.buffers()[act.buffer()]));
+        }
+    }
+
+    /**
+     * Once the first plan holds every layer's weights re-blocked, the file's layout is not needed:
+     * freeing it keeps one copy of the 233 MB in memory, as the ND4J pass does. A later plan that
+     * wants another layout re-blocks from the copy held.
+     */
+    private void releasePlainWeights() {
+        if (plainWeights.isEmpty() || blockedWeights.size() < plainWeights.size()) {
+            return;
+        }
+        for (memory plain : plainWeights.values()) {
+            plain.close();
+        }
+        plainWeights.clear();
+        plainBuffers.values().forEach(FloatPointer::close);
+        plainBuffers.clear();
+    }
+
+    /**
+     * The weights in {@code wanted}'s layout: a copy already made for an earlier plan, or a new one
+     * re-blocked from the file's layout (once per layout; in practice every batch size asks for the same).
+     */
+    private memory blocked(String layer, memory.desc wanted) {
+        List<memory> copies = blockedWeights.computeIfAbsent(layer, k -> new ArrayList<>());
+        for (memory m : copies) {
+            if (m.get_desc().equals(wanted)) {
+                return m;
+            }
+        }
+        memory plain = plainWeights.containsKey(layer) ? plainWeights.get(layer) : copies.get(0);
+        memory copy = new memory(wanted, cpu);
+        try (reorder r = new reorder(plain, copy)) {
+            r.execute(stream, plain, copy);
+            stream._wait();
+        }
+        owned.add(copy);
+        copies.add(copy);
+        return copy;
+    }
+
+    /** The dims oneDNN wants for a layer's weights: [out, in, kh, kw], grouped [g, out/g, in/g, kh, kw], dense [out, in(, c, h, w)]. */
+    private long[] weightDims(LayerTable.Layer layer) {
+        return dims(weightShapes.get(layer.name()));
+    }
+
+    private static long[] dims(memory.desc desc) {
+        long[] dims = new long[desc.data().ndims()];
+        for (int i = 0; i < dims.length; i++) {
+            dims[i] = desc.data().dims().get(i);
+        }
+        return dims;
+    }
+
+    /**
+     * The file's layout, described to oneDNN: HWIO kernels are {@code hwio} ({@code hwigo} split into
+     * groups), fc6's rows run over (h, w, c) of pool5, so its [in, out] matrix is {@code hwio} of a
+     * [out, c, h, w] kernel; fc7 and fc8 are [in, out], {@code io}.
+     */
+    private memory.desc plainWeightsDesc(LayerTable.Layer layer, LayerWeights w) {
+        long[] s = w.weights().shape();
+        if (layer.isConvolution()) {
+            long g = layer.groups();
+            return g == 1 ? desc(new long[] {s[3], s[2], s[0], s[1]}, memory.format_tag.hwio)
+                    : desc(new long[] {g, s[3] / g, s[2], s[0], s[1]}, memory.format_tag.hwigo);
+        }
+        if (layer.name().equals("fc6")) {
+            long side = AlexNetArchitecture.POOL5_SIZE;
+            return desc(new long[] {s[1], s[0] / (side * side), side, side}, memory.format_tag.hwio);
+        }
+        return desc(new long[] {s[1], s[0]}, memory.format_tag.io);
+    }
+
+    private memory userMemory(memory.desc desc, float[] data) {
+        FloatPointer buffer = keep(aligned(data.length));
+        buffer.put(data, 0, data.length);
+        return keep(new memory(desc, cpu, buffer));
+    }
+
+    /**
+     * Floats starting on a 64-byte boundary (a cache line; oneDNN's kernels read whole vectors and
+     * ask user buffers to be aligned so); closing it frees the whole allocation.
+     */
+    static FloatPointer aligned(long floats) {
+        FloatPointer raw = new FloatPointer(floats + 16);
+        return new AlignedFloats(raw, (64 - raw.address() % 64) % 64 / Float.BYTES);
+    }
+
+    /**
+     * A view of an allocation from its first 64-byte boundary. Not a position on the allocation:
+     * JavaCPP adds a position in bytes where a parameter is {@code void*} (oneDNN's data handles),
+     * and in floats where it copies arrays, so the two would disagree.
+     */
+    private static final class AlignedFloats extends FloatPointer {
+        private final FloatPointer raw;
+
+        AlignedFloats(FloatPointer raw, long skipFloats) {
+            super(raw.getPointer(FloatPointer.class, skipFloats));
+            this.raw = raw;
+        }
+
+        @Override
+        public void close() {
+            raw.close();
+        }
+    }
+
+    private static memory.desc desc(long[] dims, memory.format_tag tag) {
+        return new memory.desc(dims, memory.data_type.f32, tag);
+    }
+
+    private static memory.desc anyDesc(long n, long c, long h, long w) {
+        return desc(new long[] {n, c, h, w}, memory.format_tag.any);
+    }
+
+    /** The network's scratchpad, and ReLU fused as a post-op where the layer has one. */
+    private static primitive_attr attributes(boolean relu) {
+        primitive_attr attr = new primitive_attr();
+        attr.set_scratchpad_mode(dnnl.scratchpad_mode.user);
+        if (relu) {
+            post_ops ops = new post_ops();
+            ops.append_eltwise(1f, dnnl.algorithm.eltwise_relu, 0f, 0f);
+            attr.set_post_ops(ops);
+        }
+        return attr;
+    }
+
+    private <T extends Pointer> T keep(T pointer) {
+        owned.add(pointer);
+        return pointer;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Plan plan : plans.values()) {
+            plan.close();
+        }
+        plans.clear();
+        arena.close();
+        plainWeights.values().forEach(memory::close);
+        plainBuffers.values().forEach(FloatPointer::close);
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            owned.get(i).close();
+        }
+        owned.clear();
+    }
+}

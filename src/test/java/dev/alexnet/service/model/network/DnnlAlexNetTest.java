@@ -1,0 +1,144 @@
+package dev.alexnet.service.model.network;
+
+import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.ForwardResult;
+import dev.alexnet.service.model.runtime.NativeBuild;
+import dev.alexnet.service.model.weights.AlexNetWeights;
+import dev.alexnet.service.model.weights.NpyArrays;
+import dev.alexnet.service.model.weights.NpyWeightsReader;
+import static dev.alexnet.service.model.network.Assertions2.assertClose;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pass on oneDNN's primitives: against PyTorch's float64 outputs (the reduced network of
+ * tools/make_reference_fixtures.py), and against the ND4J pass on full-size weights, at several
+ * batch sizes in an order that makes it grow and reuse its activation buffers.
+ */
+class DnnlAlexNetTest {
+
+    @BeforeAll
+    static void backend() {
+        NativeBuild.select(null);
+    }
+
+    @Test
+    void reducedNetworkMatchesPyTorchAtBatchTwoAndOne() throws Exception {
+        AlexNetWeights weights = new NpyWeightsReader().read(NpyArrays.fixture("reduced.npy"));
+        NpyArrays.Array input = NpyArrays.read("/fixtures/reduced-input.npy");
+        NpyArrays.Array prob = NpyArrays.read("/fixtures/reduced-prob.npy");
+        NpyArrays.Array fc7 = NpyArrays.read("/fixtures/reduced-fc7.npy");
+        int classes = weights.architecture().classes();
+        int features = weights.architecture().fc7();
+        try (DnnlAlexNet net = new DnnlAlexNet(weights)) {
+            ForwardResult both = net.forward(input.data(), 2);
+            assertClose(prob.data(), both.probabilities(), 1e-5, "probabilities");
+            assertClose(fc7.data(), both.features(), 1e-5, "fc7");
+            float[] second = Arrays.copyOfRange(input.data(), input.data().length / 2, input.data().length);
+            ForwardResult single = net.forward(second, 1);
+            assertClose(Arrays.copyOfRange(prob.data(), classes, 2 * classes), single.probabilities(0), 1e-5, "batch of 1");
+            assertClose(Arrays.copyOfRange(fc7.data(), features, 2 * features), single.features(0), 1e-5, "fc7, batch of 1");
+            assertThat(net.passName()).isEqualTo("onednn");
+        }
+    }
+
+    @Test
+    void fullSizeMatchesTheNd4jPassAtEveryBatchSizeInAnyOrder() {
+        AlexNetWeights weights = AlexNetWeights.random(AlexNetArchitecture.FULL, 42);
+        float[] input = randomInput(5, 3);
+        try (AlexNet nd4j = new AlexNet(weights); DnnlAlexNet net = new DnnlAlexNet(weights)) {
+            ForwardResult expected = nd4j.forward(input, 5);
+            // 1, then 5 (the buffers grow and the first plan is rebuilt onto them), then 1 and 2 again.
+            for (int n : new int[] {1, 5, 1, 2}) {
+                ForwardResult got = net.forward(Arrays.copyOf(input, n * AlexNetArchitecture.INPUT_FLOATS), n);
+                for (int i = 0; i < n; i++) {
+                    assertClose(expected.probabilities(i), got.probabilities(i), 1e-5, "probabilities, image " + i + " of " + n);
+                    assertCloseRelative(expected.features(i), got.features(i), 1e-4, "fc7, image " + i + " of " + n);
+                    assertThat(argmax(got.probabilities(i))).as("top-1, image %d of %d", i, n)
+                            .isEqualTo(argmax(expected.probabilities(i)));
+                }
+            }
+            assertThat(net.layouts(1)).contains("conv1", "conv5", "fc8");
+        }
+    }
+
+    /**
+     * The engine builds a pass on one thread and runs it on its inference thread. With oneDNN's
+     * per-thread scratchpad this reduced network's gemm convolutions crashed the JVM; the network's
+     * own scratchpad makes it safe.
+     */
+    @Test
+    void runsOnAThreadOtherThanTheOneThatBuiltIt() throws Exception {
+        AlexNetWeights weights = new NpyWeightsReader().read(NpyArrays.fixture("reduced.npy"));
+        float[] input = randomInput(32, 5);
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (AlexNet nd4j = new AlexNet(weights); DnnlAlexNet net = new DnnlAlexNet(weights)) {
+            assertThat(net.layouts(1)).contains("x64:gemm");
+            net.layouts(32);
+            ForwardResult expected = nd4j.forward(input, 32);
+            ForwardResult got = other.submit(() -> net.forward(input, 32)).get();
+            ForwardResult one = other.submit(() -> net.forward(Arrays.copyOf(input, AlexNetArchitecture.INPUT_FLOATS), 1)).get();
+            assertClose(expected.probabilities(), got.probabilities(), 1e-5, "batch of 32 on another thread");
+            assertClose(expected.probabilities(0), one.probabilities(0), 1e-5, "batch of 1 on another thread");
+        } finally {
+            other.shutdown();
+        }
+    }
+
+    @Test
+    void refusesInputThatIsNotWholeImagesAndPassesAfterClose() {
+        AlexNetWeights weights = AlexNetWeights.random(new AlexNetArchitecture(8, 16, 24, 24, 16, 32, 32, 10), 1);
+        DnnlAlexNet net = new DnnlAlexNet(weights);
+        assertThatThrownBy(() -> net.forward(new float[10], 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(net.forward(randomInput(1, 2), 1).probabilities(0)).hasSize(10);
+        net.close();
+        assertThatThrownBy(() -> net.forward(randomInput(1, 2), 1)).isInstanceOf(IllegalStateException.class);
+        net.close();
+    }
+
+    @Test
+    void softmaxRowsSumToOneAndKeepOrder() {
+        float[] logits = {1f, 2f, 3f, 1000f, 1000f, -1000f};
+        DnnlAlexNet.softmaxRows(logits, 2, 3);
+        assertThat(logits[0] + logits[1] + logits[2]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-6f));
+        assertThat(logits[0]).isLessThan(logits[1]);
+        assertThat(logits[1]).isLessThan(logits[2]);
+        assertThat(logits[3]).isEqualTo(0.5f);
+        assertThat(logits[5]).isEqualTo(0f);
+    }
+
+    private static float[] randomInput(int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] input = new float[n * AlexNetArchitecture.INPUT_FLOATS];
+        for (int i = 0; i < input.length; i++) {
+            input[i] = (float) (random.nextDouble() * 255 - 128);
+        }
+        return input;
+    }
+
+    private static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Each value within {@code tolerance} of the largest magnitude in {@code expected}. */
+    private static void assertCloseRelative(float[] expected, float[] actual, double tolerance, String what) {
+        double scale = 0;
+        for (float v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        assertThat(scale).as(what + ": scale").isGreaterThan(0);
+        assertClose(expected, actual, tolerance * scale, what);
+    }
+}
