@@ -63,10 +63,6 @@ public final class EngineLoader {
             log.warn("This is the CUDA build, but no usable GPU or CUDA runtime was found: running on the CPU ({})",
                     backend.nativeBuild());
         }
-        if (!backend.onednn() && !backend.device().startsWith("cuda")) {
-            log.warn("The generic ND4J native build is loaded (no oneDNN): inference is about 3x slower. "
-                    + "Set alexnet.backend.cpu-extension=onednn-avx2 on a CPU with AVX2 and FMA.");
-        }
         log.info("OpenMP idle spin: {}", OpenMpSpin.fromEnvironment());
         long start = System.nanoTime();
         AlexNetWeights loaded;
@@ -86,6 +82,10 @@ public final class EngineLoader {
             loaded = new NpyWeightsReader().read(weights);
         }
         ServingNetwork network = network(loaded, backend, pass);
+        if (network instanceof AlexNet && !backend.onednn() && !backend.device().startsWith("cuda")) {
+            log.warn("The generic ND4J native build is loaded (no oneDNN) and the pass runs on ND4J's ops: inference is "
+                    + "about 3x slower. Set alexnet.backend.cpu-extension=onednn-avx2 on a CPU with AVX2 and FMA.");
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         log.info("Model: AlexNet {} ({} parameters), weights {}{}, forward pass on {}, loaded in {} s", loaded.architecture(),
                 loaded.parameterCount(), loaded.source().name(),

@@ -15,7 +15,6 @@ import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
-import org.bytedeco.dnnl.inner_product_forward;
 import org.bytedeco.dnnl.lrn_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_forward;
@@ -55,7 +54,6 @@ public final class DnnlAlexNet implements ServingNetwork {
     private final stream stream;
     /** Each layer's weights and bias as the file has them (HWIO kernels, [in, out] dense weights) until re-blocked. */
     private final Map<String, memory> plainWeights = new LinkedHashMap<>();
-    private final Map<String, FloatPointer> plainBuffers = new LinkedHashMap<>();
     private final Map<String, memory> biases = new LinkedHashMap<>();
     /** Each layer's weights as oneDNN dims them, whatever layout they are held in. */
     private final Map<String, memory.desc> weightShapes = new LinkedHashMap<>();
@@ -63,7 +61,7 @@ public final class DnnlAlexNet implements ServingNetwork {
     private final Map<String, List<memory>> blockedWeights = new HashMap<>();
     private final Map<Integer, Plan> plans = new HashMap<>();
     private final List<Pointer> owned = new ArrayList<>();
-    private Arena arena = new Arena(0, 0);
+    private Arena arena = new Arena(null, 0, 0);
     private boolean closed;
 
     /** The steps of a pass over n images, with the memories they read and write. */
@@ -83,20 +81,22 @@ public final class DnnlAlexNet implements ServingNetwork {
      * through the thread that created the primitive, and the engine creates on one thread and runs
      * on another (a reduced network's gemm convolutions crashed the JVM that way).
      */
-    private record Arena(long bytes, long scratchBytes, Pointer... buffers) {
+    private record Arena(long bytes, long scratchBytes, memory... buffers) {
         static final int SCRATCHPAD = 2;
 
-        Arena(long bytes, long scratchBytes) {
-            this(bytes, scratchBytes, bytes == 0 ? new Pointer[0] : new Pointer[] {alloc(bytes), alloc(bytes), alloc(scratchBytes)});
+        Arena(engine cpu, long bytes, long scratchBytes) {
+            this(bytes, scratchBytes, bytes == 0 ? new memory[0]
+                    : new memory[] {buffer(cpu, bytes), buffer(cpu, bytes), buffer(cpu, Math.max(1, scratchBytes))});
         }
 
-        private static Pointer alloc(long bytes) {
-            return aligned(bytes / Float.BYTES + 1);
+        /** Where buffer i starts. */
+        Pointer handle(int i) {
+            return buffers[i].get_data_handle();
         }
 
         void close() {
-            for (Pointer p : buffers) {
-                p.close();
+            for (memory m : buffers) {
+                m.close();
             }
         }
     }
@@ -110,11 +110,8 @@ public final class DnnlAlexNet implements ServingNetwork {
             LayerWeights w = weights.layer(layer.name());
             memory.desc plain = keep(plainWeightsDesc(layer, w));
             weightShapes.put(layer.name(), plain);
-            FloatPointer data = aligned(w.weights().data().length);
-            data.put(w.weights().data(), 0, w.weights().data().length);
-            plainBuffers.put(layer.name(), data);
-            plainWeights.put(layer.name(), new memory(plain, cpu, data));
-            biases.put(layer.name(), userMemory(desc(new long[] {w.bias().size()}, memory.format_tag.x), w.bias().data()));
+            plainWeights.put(layer.name(), filled(plain, w.weights().data()));
+            biases.put(layer.name(), keep(filled(desc(new long[] {w.bias().size()}, memory.format_tag.x), w.bias().data())));
         }
     }
 
@@ -214,7 +211,7 @@ public final class DnnlAlexNet implements ServingNetwork {
                 }
                 plans.clear();
                 arena.close();
-                arena = new Arena(Math.max(b.largest, arena.bytes()), Math.max(b.largestScratch, arena.scratchBytes()));
+                arena = new Arena(cpu, Math.max(b.largest, arena.bytes()), Math.max(b.largestScratch, arena.scratchBytes()));
             }
             return b.finish();
         } catch (RuntimeException | Error e) {
@@ -245,8 +242,8 @@ public final class DnnlAlexNet implements ServingNetwork {
         }
 
         void run() {
-            input = own(aligned((long) n * AlexNetArchitecture.INPUT_FLOATS));
-            memory inputMemory = own(new memory(desc(new long[] {n, 3, SIDE, SIDE}, memory.format_tag.nchw), cpu, input));
+            memory inputMemory = own(new memory(desc(new long[] {n, 3, SIDE, SIDE}, memory.format_tag.nchw), cpu));
+            input = floats(inputMemory);
             Act x = new Act(inputMemory.get_desc(), -1, inputMemory);
             int height = SIDE;
             for (LayerTable.Layer layer : LayerTable.CONVOLUTIONS) {
@@ -309,27 +306,44 @@ public final class DnnlAlexNet implements ServingNetwork {
             return y;
         }
 
+        /**
+         * A dense layer as a 1x1 convolution over an image of n x 1 pixels with the layer's inputs
+         * as channels: x [n, in] row-major is exactly that image in {@code nhwc}, and the output
+         * [n, out] row-major is the convolution's {@code nhwc} output. oneDNN's inner product runs
+         * on its gemm, which for 2 to 8 rows repacks the weights on every call: fc6 took 26.7 ms at
+         * batch 2 against 6.4 at batch 1, and a batch of 2 cost 2.8 batches of 1. The 1x1
+         * convolution streams the weights once for all n rows (fc6 11.8 ms at batch 2); at batch 1
+         * it is slower than the gemv (10 against 6.4 ms), a cost taken to keep one copy of the
+         * 234 MB of dense weights (docs/benchmarks.md).
+         */
         private Act dense(LayerTable.Layer layer, Act x) {
-            long outputs = dims(biases.get(layer.name()).get_desc())[0];
             long[] wdims = weightDims(layer);
+            long outputs = wdims[0];
+            long inputs = wdims[1];
+            if (dims(x.desc())[0] == n) {
+                // pool5 [n, c, 6, 6] in nhwc: each image's values in (h, w, c) order, fc6's row order.
+                x = toLayout(x, desc(dims(x.desc()), memory.format_tag.nhwc));
+            }
+            Act flat = new Act(desc(new long[] {1, inputs, n, 1}, memory.format_tag.nhwc), x.buffer(), x.user());
             memory.desc weights = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
-            memory.desc dst = desc(new long[] {n, outputs}, memory.format_tag.nc);
-            var d = new inner_product_forward.desc(dnnl.prop_kind.forward_inference, x.desc(), weights,
-                    biases.get(layer.name()).get_desc(), dst);
-            var pd = new inner_product_forward.primitive_desc(d, attributes(layer.relu()), cpu);
-            x = toLayout(x, pd.src_desc());
+            memory.desc dst = desc(new long[] {1, outputs, n, 1}, memory.format_tag.nhwc);
+            var d = new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
+                    flat.desc(), weights, biases.get(layer.name()).get_desc(), dst, new long[] {1, 1}, NO_PAD, NO_PAD);
+            var pd = new convolution_forward.primitive_desc(d, attributes(layer.relu()), cpu);
             Act y;
             if (layer.name().equals("fc7")) {
-                fc7 = own(aligned((long) n * outputs));
-                y = new Act(pd.dst_desc(), -1, own(new memory(pd.dst_desc(), cpu, fc7)));
+                memory out = own(new memory(pd.dst_desc(), cpu));
+                fc7 = floats(out);
+                y = new Act(pd.dst_desc(), -1, out);
             } else if (layer == LayerTable.DENSES.get(LayerTable.DENSES.size() - 1)) {
-                logits = own(aligned((long) n * outputs));
-                y = new Act(pd.dst_desc(), -1, own(new memory(pd.dst_desc(), cpu, logits)));
+                memory out = own(new memory(pd.dst_desc(), cpu));
+                logits = floats(out);
+                y = new Act(pd.dst_desc(), -1, out);
             } else {
-                y = next(pd.dst_desc(), x);
+                y = next(pd.dst_desc(), flat);
             }
             layouts.append(layer.name()).append(' ').append(pd.impl_info_str().getString()).append("; ");
-            add(new inner_product_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_WEIGHTS,
+            add(new convolution_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, flat, dnnl.DNNL_ARG_WEIGHTS,
                     blocked(layer.name(), pd.weights_desc()), dnnl.DNNL_ARG_BIAS, biases.get(layer.name()),
                     dnnl.DNNL_ARG_DST, y, dnnl.DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())));
             return y;
@@ -387,7 +401,7 @@ public final class DnnlAlexNet implements ServingNetwork {
                 return m;
             }
             Act act = (Act) value;
-            return act.user() != null ? act.user() : own(new memory(act.desc(), cpu, arena.buffers()[act.buffer()]));
+            return act.user() != null ? act.user() : own(new memory(act.desc(), cpu, arena.handle(act.buffer())));
         }
     }
 
@@ -404,8 +418,6 @@ public final class DnnlAlexNet implements ServingNetwork {
             plain.close();
         }
         plainWeights.clear();
-        plainBuffers.values().forEach(FloatPointer::close);
-        plainBuffers.clear();
     }
 
     /**
@@ -445,8 +457,8 @@ public final class DnnlAlexNet implements ServingNetwork {
 
     /**
      * The file's layout, described to oneDNN: HWIO kernels are {@code hwio} ({@code hwigo} split into
-     * groups), fc6's rows run over (h, w, c) of pool5, so its [in, out] matrix is {@code hwio} of a
-     * [out, c, h, w] kernel; fc7 and fc8 are [in, out], {@code io}.
+     * groups); a dense layer's [in, out] matrix is {@code hwio} of an [out, in, 1, 1] kernel (see
+     * {@code Builder.dense}). fc6's rows run over (h, w, c) of pool5, the order of pool5 in {@code nhwc}.
      */
     private memory.desc plainWeightsDesc(LayerTable.Layer layer, LayerWeights w) {
         long[] s = w.weights().shape();
@@ -455,45 +467,27 @@ public final class DnnlAlexNet implements ServingNetwork {
             return g == 1 ? desc(new long[] {s[3], s[2], s[0], s[1]}, memory.format_tag.hwio)
                     : desc(new long[] {g, s[3] / g, s[2], s[0], s[1]}, memory.format_tag.hwigo);
         }
-        if (layer.name().equals("fc6")) {
-            long side = AlexNetArchitecture.POOL5_SIZE;
-            return desc(new long[] {s[1], s[0] / (side * side), side, side}, memory.format_tag.hwio);
-        }
-        return desc(new long[] {s[1], s[0]}, memory.format_tag.io);
-    }
-
-    private memory userMemory(memory.desc desc, float[] data) {
-        FloatPointer buffer = keep(aligned(data.length));
-        buffer.put(data, 0, data.length);
-        return keep(new memory(desc, cpu, buffer));
+        return desc(new long[] {s[1], s[0], 1, 1}, memory.format_tag.hwio);
     }
 
     /**
-     * Floats starting on a 64-byte boundary (a cache line; oneDNN's kernels read whole vectors and
-     * ask user buffers to be aligned so); closing it frees the whole allocation.
+     * A memory that oneDNN allocates (aligned to its liking, outside JavaCPP's accounting, which
+     * would count it against the heap's limit), holding a copy of {@code data}.
      */
-    static FloatPointer aligned(long floats) {
-        FloatPointer raw = new FloatPointer(floats + 16);
-        return new AlignedFloats(raw, (64 - raw.address() % 64) % 64 / Float.BYTES);
+    private memory filled(memory.desc desc, float[] data) {
+        memory m = new memory(desc, cpu);
+        floats(m).put(data, 0, data.length);
+        return m;
     }
 
-    /**
-     * A view of an allocation from its first 64-byte boundary. Not a position on the allocation:
-     * JavaCPP adds a position in bytes where a parameter is {@code void*} (oneDNN's data handles),
-     * and in floats where it copies arrays, so the two would disagree.
-     */
-    private static final class AlignedFloats extends FloatPointer {
-        private final FloatPointer raw;
+    /** A view of a memory's buffer as floats, for copying in and out; the memory owns it. */
+    private static FloatPointer floats(memory m) {
+        return new FloatPointer(m.get_data_handle());
+    }
 
-        AlignedFloats(FloatPointer raw, long skipFloats) {
-            super(raw.getPointer(FloatPointer.class, skipFloats));
-            this.raw = raw;
-        }
-
-        @Override
-        public void close() {
-            raw.close();
-        }
+    /** A buffer of {@code bytes} that oneDNN allocates, to place other memories in. */
+    private static memory buffer(engine cpu, long bytes) {
+        return new memory(new memory.desc(new long[] {bytes}, memory.data_type.u8, memory.format_tag.x), cpu);
     }
 
     private static memory.desc desc(long[] dims, memory.format_tag tag) {
@@ -533,7 +527,6 @@ public final class DnnlAlexNet implements ServingNetwork {
         plans.clear();
         arena.close();
         plainWeights.values().forEach(memory::close);
-        plainBuffers.values().forEach(FloatPointer::close);
         for (int i = owned.size() - 1; i >= 0; i--) {
             owned.get(i).close();
         }
