@@ -31,14 +31,15 @@ import org.bytedeco.javacpp.Pointer;
  * AlexNet's inference pass on oneDNN's own primitives, the way ONNX Runtime and PyTorch drive
  * their kernels: every convolution and dense layer is a primitive created once per batch size,
  * its weights re-blocked once into the layout that primitive wants, ReLU fused into it as a
- * post-op, and activations kept in oneDNN's blocked layouts from conv1 to fc6, grouped
- * convolutions included (no split, no concat). The ND4J pass ({@link AlexNet}) reaches the same
+ * post-op, and activations kept in oneDNN's blocked layouts from conv1 to pool5, grouped
+ * convolutions included (no split, no concat); the dense layers run as 1x1 convolutions (see
+ * {@code Builder.dense}). The ND4J pass ({@link AlexNet}) reaches the same
  * oneDNN kernels through libnd4j, which re-blocks every kernel on every call and reorders the
  * activations around each op; on the AVX2 EPYC those reorders and copies were 4.5 of its 39 ms at
  * batch 1 (docs/benchmarks.md).
  *
- * <p>The same numbers as {@link AlexNet} (tests compare the two on the same weights, and both
- * against plain loops). Inference only: training stays on ND4J. Passes are serialised (one
+ * <p>The same numbers as {@link AlexNet} (tests compare the two on the same weights, and this one
+ * with PyTorch's float64 outputs). Inference only: training stays on ND4J. Passes are serialised (one
  * stream, one pair of activation buffers); the engine runs one pass at a time anyway.
  */
 public final class DnnlAlexNet implements ServingNetwork {
