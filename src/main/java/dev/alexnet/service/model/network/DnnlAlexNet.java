@@ -66,12 +66,17 @@ public final class DnnlAlexNet implements ServingNetwork {
     private boolean closed;
 
     /** The steps of a pass over n images, with the memories they read and write. */
-    private record Plan(int n, List<primitive> steps, List<IntMemoryMap> args, FloatPointer input, FloatPointer fc7,
+    private record Plan(List<primitive> steps, List<IntMemoryMap> args, FloatPointer input, FloatPointer fc7,
                         FloatPointer logits, List<Pointer> created, String layouts) {
         void close() {
-            for (int i = created.size() - 1; i >= 0; i--) {
-                created.get(i).close();
-            }
+            closeAll(created);
+        }
+    }
+
+    /** Frees native objects in the reverse of their creation order (memories before the engine they live on). */
+    private static void closeAll(List<Pointer> pointers) {
+        for (int i = pointers.size() - 1; i >= 0; i--) {
+            pointers.get(i).close();
         }
     }
 
@@ -216,7 +221,7 @@ public final class DnnlAlexNet implements ServingNetwork {
             }
             return b.finish();
         } catch (RuntimeException | Error e) {
-            new Plan(n, List.of(), List.of(), null, null, null, b.created, "").close();
+            closeAll(b.created);
             throw e;
         }
     }
@@ -246,16 +251,13 @@ public final class DnnlAlexNet implements ServingNetwork {
             memory inputMemory = own(new memory(desc(new long[] {n, 3, SIDE, SIDE}, memory.format_tag.nchw), cpu));
             input = floats(inputMemory);
             Act x = new Act(inputMemory.get_desc(), -1, inputMemory);
-            int height = SIDE;
             for (LayerTable.Layer layer : LayerTable.CONVOLUTIONS) {
-                x = convolution(layer, x, height);
-                height = (height + 2 * layer.pad() - layer.kernel()) / layer.stride() + 1;
+                x = convolution(layer, x);
                 if (layer.lrn()) {
                     x = lrn(x);
                 }
                 if (layer.pool()) {
-                    height = (height - 3) / 2 + 1;
-                    x = maxPool(x, height);
+                    x = maxPool(x);
                 }
             }
             for (LayerTable.Layer layer : LayerTable.DENSES) {
@@ -263,11 +265,13 @@ public final class DnnlAlexNet implements ServingNetwork {
             }
         }
 
-        private Act convolution(LayerTable.Layer layer, Act x, int height) {
+        private Act convolution(LayerTable.Layer layer, Act x) {
             long[] wdims = weightDims(layer);
             long outChannels = layer.groups() * wdims[layer.groups() == 1 ? 0 : 1];
-            int outHeight = (height + 2 * layer.pad() - layer.kernel()) / layer.stride() + 1;
-            memory.desc src = anyDesc(n, dims(x.desc())[1], height, height);
+            long[] in = dims(x.desc());
+            long height = in[2];
+            long outHeight = (height + 2L * layer.pad() - layer.kernel()) / layer.stride() + 1;
+            memory.desc src = anyDesc(n, in[1], height, height);
             memory.desc weights = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
             memory.desc dst = anyDesc(n, outChannels, outHeight, outHeight);
             long[] stride = {layer.stride(), layer.stride()};
@@ -296,8 +300,10 @@ public final class DnnlAlexNet implements ServingNetwork {
             return y;
         }
 
-        private Act maxPool(Act x, int outHeight) {
-            memory.desc dst = anyDesc(n, dims(x.desc())[1], outHeight, outHeight);
+        private Act maxPool(Act x) {
+            long[] in = dims(x.desc());
+            long outHeight = (in[2] - POOL_KERNEL[0]) / POOL_STRIDE[0] + 1;
+            memory.desc dst = anyDesc(n, in[1], outHeight, outHeight);
             var d = new pooling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, x.desc(), dst,
                     POOL_STRIDE, POOL_KERNEL, NO_PAD, NO_PAD);
             var pd = new pooling_forward.primitive_desc(d, attributes(false), cpu);
@@ -321,7 +327,7 @@ public final class DnnlAlexNet implements ServingNetwork {
             long[] wdims = weightDims(layer);
             long outputs = wdims[0];
             long inputs = wdims[1];
-            if (dims(x.desc())[0] == n) {
+            if (layer == LayerTable.DENSES.get(0)) {
                 // pool5 [n, c, 6, 6] in nhwc: each image's values in (h, w, c) order, fc6's row order.
                 x = toLayout(x, desc(dims(x.desc()), memory.format_tag.nhwc));
             }
@@ -331,17 +337,14 @@ public final class DnnlAlexNet implements ServingNetwork {
             var d = new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
                     flat.desc(), weights, biases.get(layer.name()).get_desc(), dst, new long[] {1, 1}, NO_PAD, NO_PAD);
             var pd = new convolution_forward.primitive_desc(d, attributes(layer.relu()), cpu);
-            Act y;
-            if (layer.name().equals("fc7")) {
-                memory out = own(new memory(pd.dst_desc(), cpu));
-                fc7 = floats(out);
-                y = new Act(pd.dst_desc(), -1, out);
-            } else if (layer == LayerTable.DENSES.get(LayerTable.DENSES.size() - 1)) {
-                memory out = own(new memory(pd.dst_desc(), cpu));
-                logits = floats(out);
-                y = new Act(pd.dst_desc(), -1, out);
-            } else {
-                y = next(pd.dst_desc(), flat);
+            // fc7 (the features) and the logits are read after the pass: they get memories of their own.
+            boolean last = layer == LayerTable.DENSES.get(LayerTable.DENSES.size() - 1);
+            Act y = layer.name().equals("fc7") || last ? new Act(pd.dst_desc(), -1, own(new memory(pd.dst_desc(), cpu)))
+                    : next(pd.dst_desc(), flat);
+            if (last) {
+                logits = floats(y.user());
+            } else if (layer.name().equals("fc7")) {
+                fc7 = floats(y.user());
             }
             layouts.append(layer.name()).append(' ').append(pd.impl_info_str().getString()).append("; ");
             add(new convolution_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, flat, dnnl.DNNL_ARG_WEIGHTS,
@@ -394,7 +397,7 @@ public final class DnnlAlexNet implements ServingNetwork {
                 }
                 args.add(map);
             }
-            return new Plan(n, steps, args, input, fc7, logits, created, layouts.toString());
+            return new Plan(steps, args, input, fc7, logits, created, layouts.toString());
         }
 
         private memory bind(Object value) {
@@ -443,7 +446,7 @@ public final class DnnlAlexNet implements ServingNetwork {
         return copy;
     }
 
-    /** The dims oneDNN wants for a layer's weights: [out, in, kh, kw], grouped [g, out/g, in/g, kh, kw], dense [out, in(, c, h, w)]. */
+    /** The dims oneDNN wants for a layer's weights: [out, in, kh, kw], grouped [g, out/g, in/g, kh, kw], dense [out, in, 1, 1]. */
     private long[] weightDims(LayerTable.Layer layer) {
         return dims(weightShapes.get(layer.name()));
     }
@@ -528,9 +531,7 @@ public final class DnnlAlexNet implements ServingNetwork {
         plans.clear();
         arena.close();
         plainWeights.values().forEach(memory::close);
-        for (int i = owned.size() - 1; i >= 0; i--) {
-            owned.get(i).close();
-        }
+        closeAll(owned);
         owned.clear();
     }
 }
