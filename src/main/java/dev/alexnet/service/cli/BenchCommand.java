@@ -144,7 +144,7 @@ public final class BenchCommand {
                 new Warmup(warmup, warmupSeconds).run(() -> net.forward(probe, 1));
                 warmupSeconds = 0;
             }
-            String densePath = "oneDNN's inner product (the onednn pass)";
+            String densePath = "oneDNN's 1x1 convolutions (the onednn pass)";
             if (nd4j != null) {
                 DensePathProbe.Choice choice = DensePathProbe.choose(dense, sgemv -> {
                     nd4j.useOneRowSgemv(sgemv);
