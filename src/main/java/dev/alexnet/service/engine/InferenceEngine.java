@@ -137,18 +137,23 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     }
 
     /**
-     * Chooses the batch-1 dense path ({@link DensePathProbe}), then runs forward passes on blank
-     * images at batch 1 and at {@code batchSize}, so that neither the first request nor the first
-     * full batch pays for oneDNN's kernel JIT and the workspace's growth; the fastest of three
-     * passes at each size gives {@link #passTimes()}.
+     * Prepares the pass for every batch size up to {@code batchSize} ({@link ServingNetwork#prepare}),
+     * chooses the batch-1 dense path on the ND4J pass ({@link DensePathProbe}), then runs forward
+     * passes on blank images at batch 1 and at {@code batchSize}, so that no request pays for
+     * oneDNN's kernel JIT or the buffers' growth; the fastest of three passes at each size gives
+     * {@link #passTimes()}.
      */
     public void warmUp(int batchSize, DensePathProbe.Setting densePathSetting) {
-        int image = 3 * AlexNetArchitecture.INPUT_SIZE * AlexNetArchitecture.INPUT_SIZE;
-        float[] probe = new float[image];
-        for (int i = 0; i < image; i++) {
-            probe[i] = (i * 37 % 255) - 120f;
-        }
+        int image = AlexNetArchitecture.INPUT_FLOATS;
+        long preparing = System.nanoTime();
+        network.prepare(batchSize);
+        log.info("Prepared the {} pass for batches of 1 to {} in {} ms", network.passName(), batchSize,
+                (System.nanoTime() - preparing) / 1_000_000);
         if (nd4j != null) {
+            float[] probe = new float[image];
+            for (int i = 0; i < image; i++) {
+                probe[i] = (i * 37 % 255) - 120f;
+            }
             DensePathProbe.Choice choice = DensePathProbe.choose(densePathSetting, sgemv -> {
                 nd4j.useOneRowSgemv(sgemv);
                 long start = System.nanoTime();

@@ -62,7 +62,7 @@ public final class DnnlAlexNet implements ServingNetwork {
     private final Map<String, List<memory>> blockedWeights = new HashMap<>();
     private final Map<Integer, Plan> plans = new HashMap<>();
     private final List<Pointer> owned = new ArrayList<>();
-    private Arena arena = new Arena(null, 0, 0);
+    private Arena arena = Arena.EMPTY;
     private boolean closed;
 
     /** The steps of a pass over n images, with the memories they read and write. */
@@ -81,18 +81,39 @@ public final class DnnlAlexNet implements ServingNetwork {
     }
 
     /**
-     * Two activation buffers that the steps of a pass write in turn, and one scratchpad that every
-     * primitive borrows while it runs, sized to the largest plan so far. The scratchpad is the
-     * network's own ({@code scratchpad_mode.user}): oneDNN's default keeps one per thread, found
-     * through the thread that created the primitive, and the engine creates on one thread and runs
-     * on another (a reduced network's gemm convolutions crashed the JVM that way).
+     * The buffers every plan shares, each sized to the largest plan so far: two for the activations
+     * that the steps of a pass write in turn, one scratchpad that every primitive borrows while it
+     * runs, and the pass's input, features (fc7) and logits. Nothing a plan reads or writes is its
+     * own: when a plan held its own input, 0.6 MB per image, the 32 plans of a service's batch sizes
+     * took 300 MB more than one would. The scratchpad is the network's own
+     * ({@code scratchpad_mode.user}): oneDNN's default keeps one per thread, found through the thread
+     * that created the primitive, and the engine creates on one thread and runs on another (a reduced
+     * network's gemm convolutions crashed the JVM that way).
      */
-    private record Arena(long bytes, long scratchBytes, memory... buffers) {
+    private record Arena(long[] bytes, memory[] buffers) {
         static final int SCRATCHPAD = 2;
+        static final int INPUT = 3;
+        static final int FEATURES = 4;
+        static final int LOGITS = 5;
+        static final int COUNT = 6;
+        static final Arena EMPTY = new Arena(new long[COUNT], new memory[0]);
 
-        Arena(engine cpu, long bytes, long scratchBytes) {
-            this(bytes, scratchBytes, bytes == 0 ? new memory[0]
-                    : new memory[] {buffer(cpu, bytes), buffer(cpu, bytes), buffer(cpu, Math.max(1, scratchBytes))});
+        /** An arena that holds both this one's needs and {@code needs}, or this one if it already does. */
+        Arena holding(long[] needs, engine cpu) {
+            long[] sizes = bytes.clone();
+            boolean grows = false;
+            for (int i = 0; i < COUNT; i++) {
+                grows |= needs[i] > sizes[i];
+                sizes[i] = Math.max(sizes[i], Math.max(1, needs[i]));
+            }
+            if (!grows) {
+                return this;
+            }
+            memory[] grown = new memory[COUNT];
+            for (int i = 0; i < COUNT; i++) {
+                grown[i] = buffer(cpu, sizes[i]);
+            }
+            return new Arena(sizes, grown);
         }
 
         /** Where buffer i starts. */
@@ -140,6 +161,22 @@ public final class DnnlAlexNet implements ServingNetwork {
     public static String runtime() {
         var v = dnnl.version();
         return "oneDNN " + v.major() + "." + v.minor() + "." + v.patch() + ", " + dnnl.get_effective_cpu_isa();
+    }
+
+    /**
+     * Builds the plan of every batch size up to {@code maxBatch}, the largest first so that the
+     * arena is sized once: 32 plans took 172 ms at start-up on an AVX2 EPYC. Unprepared, a plan is
+     * built by the first pass at its size, on a request's time, and its 0.7 MB of primitives and
+     * JIT code shows as growth in service.
+     */
+    @Override
+    public synchronized void prepare(int maxBatch) {
+        if (closed) {
+            throw new IllegalStateException("the network is closed");
+        }
+        for (int n = maxBatch; n >= 1; n--) {
+            plan(n);
+        }
     }
 
     /** Which layouts the pass over n images uses, conv1's input to fc6's weights (for the log and the tests). */
@@ -211,13 +248,14 @@ public final class DnnlAlexNet implements ServingNetwork {
         Builder b = new Builder(n);
         try {
             b.run();
-            if (b.largest > arena.bytes() || b.largestScratch > arena.scratchBytes()) {
+            Arena grown = arena.holding(b.needs, cpu);
+            if (grown != arena) {
                 for (Plan old : plans.values()) {
                     old.close();
                 }
                 plans.clear();
                 arena.close();
-                arena = new Arena(cpu, Math.max(b.largest, arena.bytes()), Math.max(b.largestScratch, arena.scratchBytes()));
+                arena = grown;
             }
             return b.finish();
         } catch (RuntimeException | Error e) {
@@ -233,14 +271,11 @@ public final class DnnlAlexNet implements ServingNetwork {
         private final List<Map<Integer, Object>> bindings = new ArrayList<>();
         private final StringBuilder layouts = new StringBuilder();
         private final List<Pointer> created = new ArrayList<>();
-        private long largest;
-        private long largestScratch;
-        private FloatPointer input;
-        private FloatPointer fc7;
-        private FloatPointer logits;
+        /** The bytes this pass needs in each of the arena's buffers. */
+        private final long[] needs = new long[Arena.COUNT];
 
-        /** An activation: its descriptor and where it lives (an arena buffer's index, or a user memory). */
-        private record Act(memory.desc desc, int buffer, memory user) {
+        /** An activation: its descriptor and the arena buffer it lives in. */
+        private record Act(memory.desc desc, int buffer) {
         }
 
         Builder(int n) {
@@ -248,9 +283,7 @@ public final class DnnlAlexNet implements ServingNetwork {
         }
 
         void run() {
-            memory inputMemory = own(new memory(desc(new long[] {n, 3, SIDE, SIDE}, memory.format_tag.nchw), cpu));
-            input = floats(inputMemory);
-            Act x = new Act(inputMemory.get_desc(), -1, inputMemory);
+            Act x = place(desc(new long[] {n, 3, SIDE, SIDE}, memory.format_tag.nchw), Arena.INPUT);
             for (LayerTable.Layer layer : LayerTable.CONVOLUTIONS) {
                 x = convolution(layer, x);
                 if (layer.lrn()) {
@@ -331,21 +364,16 @@ public final class DnnlAlexNet implements ServingNetwork {
                 // pool5 [n, c, 6, 6] in nhwc: each image's values in (h, w, c) order, fc6's row order.
                 x = toLayout(x, desc(dims(x.desc()), memory.format_tag.nhwc));
             }
-            Act flat = new Act(desc(new long[] {1, inputs, n, 1}, memory.format_tag.nhwc), x.buffer(), x.user());
+            Act flat = new Act(desc(new long[] {1, inputs, n, 1}, memory.format_tag.nhwc), x.buffer());
             memory.desc weights = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
             memory.desc dst = desc(new long[] {1, outputs, n, 1}, memory.format_tag.nhwc);
             var d = new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
                     flat.desc(), weights, biases.get(layer.name()).get_desc(), dst, new long[] {1, 1}, NO_PAD, NO_PAD);
             var pd = new convolution_forward.primitive_desc(d, attributes(layer.relu()), cpu);
-            // fc7 (the features) and the logits are read after the pass: they get memories of their own.
+            // fc7 (the features) and the logits are read after the pass: they get buffers of their own.
             boolean last = layer == LayerTable.DENSES.get(LayerTable.DENSES.size() - 1);
-            Act y = layer.name().equals("fc7") || last ? new Act(pd.dst_desc(), -1, own(new memory(pd.dst_desc(), cpu)))
-                    : next(pd.dst_desc(), flat);
-            if (last) {
-                logits = floats(y.user());
-            } else if (layer.name().equals("fc7")) {
-                fc7 = floats(y.user());
-            }
+            Act y = last ? place(pd.dst_desc(), Arena.LOGITS)
+                    : layer.name().equals("fc7") ? place(pd.dst_desc(), Arena.FEATURES) : next(pd.dst_desc(), flat);
             layouts.append(layer.name()).append(' ').append(pd.impl_info_str().getString()).append("; ");
             add(new convolution_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, flat, dnnl.DNNL_ARG_WEIGHTS,
                     blocked(layer.name(), pd.weights_desc()), dnnl.DNNL_ARG_BIAS, biases.get(layer.name()),
@@ -368,14 +396,17 @@ public final class DnnlAlexNet implements ServingNetwork {
 
         /** The network's scratchpad, as a primitive describes its need (possibly empty). */
         private Act scratchpad(memory.desc desc) {
-            largestScratch = Math.max(largestScratch, desc.get_size());
-            return new Act(desc, Arena.SCRATCHPAD, null);
+            return place(desc, Arena.SCRATCHPAD);
         }
 
-        /** The activation a step writes: in the arena buffer its input is not in. */
+        /** The activation a step writes: in the activation buffer its input is not in. */
         private Act next(memory.desc desc, Act input) {
-            largest = Math.max(largest, desc.get_size());
-            return new Act(desc, input.buffer() == 0 ? 1 : 0, null);
+            return place(desc, input.buffer() == 0 ? 1 : 0);
+        }
+
+        private Act place(memory.desc desc, int buffer) {
+            needs[buffer] = Math.max(needs[buffer], desc.get_size());
+            return new Act(desc, buffer);
         }
 
         private void add(primitive step, Map<Integer, Object> args) {
@@ -397,7 +428,9 @@ public final class DnnlAlexNet implements ServingNetwork {
                 }
                 args.add(map);
             }
-            return new Plan(steps, args, input, fc7, logits, created, layouts.toString());
+            return new Plan(steps, args, new FloatPointer(arena.handle(Arena.INPUT)),
+                    new FloatPointer(arena.handle(Arena.FEATURES)), new FloatPointer(arena.handle(Arena.LOGITS)),
+                    created, layouts.toString());
         }
 
         private memory bind(Object value) {
@@ -405,7 +438,7 @@ public final class DnnlAlexNet implements ServingNetwork {
                 return m;
             }
             Act act = (Act) value;
-            return act.user() != null ? act.user() : own(new memory(act.desc(), cpu, arena.handle(act.buffer())));
+            return own(new memory(act.desc(), cpu, arena.handle(act.buffer())));
         }
     }
 

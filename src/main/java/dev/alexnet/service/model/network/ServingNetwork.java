@@ -22,6 +22,14 @@ public interface ServingNetwork extends AutoCloseable {
      */
     ForwardResult forward(float[] input, int n);
 
+    /**
+     * Does ahead of time, for every batch size from 1 to {@code maxBatch}, what the first pass at that
+     * size would otherwise do on a request's time: for {@link DnnlAlexNet}, building its plan
+     * (primitives and their JIT code, about 0.7 MB each). Passes are not run. Nothing by default.
+     */
+    default void prepare(int maxBatch) {
+    }
+
     /** What runs the pass, for the log and {@code GET /model}: {@code onednn} or {@code nd4j}. */
     String passName();
 
