@@ -22,12 +22,15 @@ class AlexNetServiceApplicationTest {
             InferenceEngine engine = context.getBean(InferenceEngine.class);
             assertThat(engine.source().name()).isEqualTo("random-init");
             assertThat(engine.isWarm()).isTrue();
-            // On oneDNN's primitives (the default on this CPU) there is no dense path to probe: three
-            // passes at batch 1 and three at the largest batch (32), the fastest of each give the pass times.
+            // On oneDNN's primitives (the default on this CPU) the dense-path probe's batch-1 passes
+            // (3 warm-up and 15 timed on the inner product and on the 1x1 convolutions), then three
+            // passes at batch 1 and three at the largest batch (32): the fastest of each give the pass times.
             assertThat(engine.passName()).isEqualTo("onednn");
-            assertThat(engine.densePath()).isNull();
-            assertThat(engine.passes()).isEqualTo(6);
-            assertThat(engine.images()).isEqualTo(3 + 3 * 32);
+            assertThat(engine.densePath().measured()).isTrue();
+            assertThat(engine.densePath().live()).isFalse();
+            assertThat(engine.densePath().path()).isIn("inner product", "1x1 convolution");
+            assertThat(engine.passes()).isEqualTo(2 * (3 + 15) + 6);
+            assertThat(engine.images()).isEqualTo(2 * (3 + 15) + 3 + 3 * 32);
             assertThat(engine.passTimes().nanos(32)).isGreaterThan(engine.passTimes().nanos(1));
         }
     }

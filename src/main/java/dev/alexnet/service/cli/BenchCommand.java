@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import tools.jackson.databind.json.JsonMapper;
 import dev.alexnet.service.engine.DensePathProbe;
 import dev.alexnet.service.model.network.AlexNet;
+import dev.alexnet.service.model.network.DensePaths;
 import dev.alexnet.service.model.network.ServingNetwork;
 import dev.alexnet.service.engine.EngineLoader;
 import dev.alexnet.service.engine.PassSetting;
@@ -36,7 +37,7 @@ public final class BenchCommand {
     /** Usage text for this mode. */
     public static final String USAGE = """
             bench [--batches 1,8,32,64] [--seconds N] [--warmup N] [--warmup-seconds S] [--weights FILE] [--seed N]
-                  [--cpu-extension auto|generic|onednn-avx2] [--pass auto|onednn|nd4j] [--dense auto|sgemv|mmul]
+                  [--cpu-extension auto|generic|onednn-avx2] [--pass auto|onednn|nd4j] [--dense auto|gemv|batched]
                   [--parallel N] [--train all|fc] [--json]
               Times AlexNet's forward pass per batch size: ms per batch, images/s, GFLOP/s,
               weight load time and process RSS. Without --weights it uses the random-init weights.
@@ -44,7 +45,9 @@ public final class BenchCommand {
               for --warmup-seconds (default 30), until the JIT has compiled ND4J's Java side.
               --pass: what runs the forward pass, as alexnet.backend.forward-pass (default auto: oneDNN's
               primitives directly where they load).
-              --dense: the ND4J pass's batch-1 dense path; auto (default) times both as the service does at start.
+              --dense: the batch-1 dense path, a matrix-vector product (gemv: oneDNN's inner product, OpenBLAS's
+                sgemv) or the batches' (batched: oneDNN's 1x1 convolution, ND4J's Mmul); auto (default) times
+                both as the service does at start.
               --parallel N runs N passes at once from N threads sharing the network (default 1),
               to compare with the engine's single inference thread.
               --train times training steps instead (forward, backward and the SGD update, dropout on):
@@ -63,7 +66,7 @@ public final class BenchCommand {
 
     /** The whole report, as {@code --json} prints it. */
     public record Report(String nativeBuild, String backend, String blas, int threads, String openMpSpin, String pass,
-                         boolean oneRowSgemv, String densePath, int parallel, String weights, double loadSeconds, long rssBytes,
+                         boolean batchOneGemv, String densePath, int parallel, String weights, double loadSeconds, long rssBytes,
                          List<Cell> results) {
     }
 
@@ -97,7 +100,7 @@ public final class BenchCommand {
                     try {
                         dense = DensePathProbe.Setting.parse(value);
                     } catch (IllegalArgumentException e) {
-                        throw new UsageException("--dense takes auto, sgemv or mmul: " + value);
+                        throw new UsageException("--dense takes auto, gemv or batched: " + value);
                     }
                 }
                 case "--pass" -> {
@@ -133,26 +136,26 @@ public final class BenchCommand {
                 : new NpyWeightsReader().read(weights);
         List<Cell> cells = new ArrayList<>();
         try (ServingNetwork net = train == null ? EngineLoader.network(loaded, backend, passSetting) : new AlexNet(loaded)) {
-            AlexNet nd4j = net instanceof AlexNet onNd4j ? onNd4j : null;
+            DensePaths paths = net.densePaths();
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             TrainableAlexNet trainable = train == null ? null : new TrainableAlexNet(loaded, DataType.FLOAT);
             loaded = null;
             float[] probe = new float[AlexNetArchitecture.INPUT_FLOATS];
             // The JIT's warm-up first (the first cell's --warmup-seconds, at batch 1), then the dense
             // path: probed cold, it favours sgemv (see DensePathChooser), as the service corrects on live passes.
-            if (train == null && dense == DensePathProbe.Setting.AUTO && nd4j != null) {
+            if (train == null && dense == DensePathProbe.Setting.AUTO && paths != null && paths.liveChecked()) {
                 new Warmup(warmup, warmupSeconds).run(() -> net.forward(probe, 1));
                 warmupSeconds = 0;
             }
-            String densePath = "oneDNN's 1x1 convolutions (the onednn pass)";
-            if (nd4j != null) {
-                DensePathProbe.Choice choice = DensePathProbe.choose(dense, sgemv -> {
-                    nd4j.useOneRowSgemv(sgemv);
+            String densePath = "one path";
+            if (paths != null) {
+                DensePathProbe.Choice choice = DensePathProbe.choose(dense, paths, gemv -> {
+                    net.useGemvAtBatchOne(gemv);
                     long t0 = System.nanoTime();
-                    nd4j.forward(probe, 1);
+                    net.forward(probe, 1);
                     return System.nanoTime() - t0;
                 });
-                nd4j.useOneRowSgemv(choice.sgemv());
+                net.keepBatchOnePath(choice.gemv());
                 densePath = choice.toString();
             }
             if (!json) {
@@ -185,7 +188,7 @@ public final class BenchCommand {
             }
             long rss = rssBytes();
             Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(),
-                    spin.toString(), net.passName(), nd4j != null && nd4j.oneRowSgemv(), densePath, parallel, net.source().name(), loadSeconds, rss, cells);
+                    spin.toString(), net.passName(), net.gemvAtBatchOne(), densePath, parallel, net.source().name(), loadSeconds, rss, cells);
             if (json) {
                 out.println(toJson(report));
             } else {

@@ -6,7 +6,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the batch-1 dense path ({@link DensePathProbe}) right while the service runs. The start-up
+ * Keeps the batch-1 dense path ({@link DensePathProbe}) right while the service runs, on the ND4J
+ * pass (the one whose {@code DensePaths} are {@code liveChecked}). The start-up
  * probe runs before the JIT has compiled ND4J's Java side: a cold pass spends so long in Java
  * between ops that libgomp's idle workers have stopped spinning, which favours sgemv. Measured on an
  * AVX2 AMD EPYC: cold, sgemv 61.0 against Mmul 70.3 ms; warm, the same network's dense layers take
@@ -23,14 +24,14 @@ final class DensePathChooser {
     private final long firstCheckAfter;
     private final long recheckEvery;
     private final int passesPerPath;
-    private boolean sgemv;
+    private boolean gemv;
     private volatile DensePathProbe.Choice last;
     private long passesSeen;
     private long batchOneSinceCheck;
-    private long[] sgemvTimes;
-    private long[] mmulTimes;
-    private int sgemvCount;
-    private int mmulCount;
+    private long[] gemvTimes;
+    private long[] batchedTimes;
+    private int gemvCount;
+    private int batchedCount;
 
     /**
      * @param initial         the start-up probe's choice, checked again on live passes; a path
@@ -40,7 +41,7 @@ final class DensePathChooser {
      * @param passesPerPath   timed batch-1 passes per path in a check
      */
     DensePathChooser(DensePathProbe.Choice initial, long firstCheckAfter, long recheckEvery, int passesPerPath) {
-        this.sgemv = initial.sgemv();
+        this.gemv = initial.gemv();
         this.last = initial;
         this.firstCheckAfter = firstCheckAfter;
         this.recheckEvery = recheckEvery;
@@ -53,21 +54,21 @@ final class DensePathChooser {
     }
 
     private boolean checking() {
-        return sgemvTimes != null;
+        return gemvTimes != null;
     }
 
     /** The path for the next pass of {@code n} images. */
     boolean pathFor(int n) {
         if (n != 1 || !last.measured()) {
-            return sgemv;
+            return gemv;
         }
         if (!checking() && passesSeen >= firstCheckAfter && (!last.live() || batchOneSinceCheck >= recheckEvery)) {
-            sgemvTimes = new long[passesPerPath];
-            mmulTimes = new long[passesPerPath];
-            sgemvCount = 0;
-            mmulCount = 0;
+            gemvTimes = new long[passesPerPath];
+            batchedTimes = new long[passesPerPath];
+            gemvCount = 0;
+            batchedCount = 0;
         }
-        return checking() ? DensePathProbe.sgemvAt(sgemvCount + mmulCount) : sgemv;
+        return checking() ? DensePathProbe.gemvAt(gemvCount + batchedCount) : gemv;
     }
 
     /** Records a finished pass of {@code n} images that ran on {@code path}. */
@@ -80,21 +81,21 @@ final class DensePathChooser {
         if (!checking()) {
             return;
         }
-        if (path && sgemvCount < passesPerPath) {
-            sgemvTimes[sgemvCount++] = nanos;
-        } else if (!path && mmulCount < passesPerPath) {
-            mmulTimes[mmulCount++] = nanos;
+        if (path && gemvCount < passesPerPath) {
+            gemvTimes[gemvCount++] = nanos;
+        } else if (!path && batchedCount < passesPerPath) {
+            batchedTimes[batchedCount++] = nanos;
         }
-        if (sgemvCount == passesPerPath && mmulCount == passesPerPath) {
-            DensePathProbe.Choice choice = DensePathProbe.decide(sgemvTimes, mmulTimes, true);
-            if (choice.sgemv() != sgemv || !last.live()) {
+        if (gemvCount == passesPerPath && batchedCount == passesPerPath) {
+            DensePathProbe.Choice choice = DensePathProbe.decide(last.paths(), gemvTimes, batchedTimes, true);
+            if (choice.gemv() != gemv || !last.live()) {
                 log.info("Batch-1 dense layers, measured on live passes: {}{}", choice,
-                        choice.sgemv() != sgemv ? String.format(Locale.ROOT, " (was %s)", sgemv ? "sgemv" : "Mmul") : "");
+                        choice.gemv() != gemv ? String.format(Locale.ROOT, " (was %s)", last.paths().name(gemv)) : "");
             }
-            sgemv = choice.sgemv();
+            gemv = choice.gemv();
             last = choice;
-            sgemvTimes = null;
-            mmulTimes = null;
+            gemvTimes = null;
+            batchedTimes = null;
             batchOneSinceCheck = 0;
         }
     }

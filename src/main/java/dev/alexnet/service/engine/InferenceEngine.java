@@ -9,7 +9,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
-import dev.alexnet.service.model.network.AlexNet;
+import dev.alexnet.service.model.network.DensePaths;
 import dev.alexnet.service.model.network.ServingNetwork;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.runtime.BackendInfo;
@@ -36,8 +36,8 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InferenceEngine.class);
 
     private final ServingNetwork network;
-    /** The same network when it runs on ND4J's ops, whose batch-1 dense path is chosen by measurement; else null. */
-    private final AlexNet nd4j;
+    /** The network's two batch-1 dense paths, chosen between by measurement; null if it has one. */
+    private final DensePaths densePaths;
     private final BackendInfo backend;
     private final double loadSeconds;
     private final ExecutorService worker;
@@ -48,7 +48,10 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     /** The weights were freed after the start-up measurements (a service on a model repository). */
     private volatile boolean released;
     private volatile PassTimes passTimes;
+    /** Measures the batch-1 dense path again on served passes (the ND4J pass); else null. */
     private volatile DensePathChooser densePath;
+    /** The batch-1 dense path chosen once at warm-up, where it is not measured again; else null. */
+    private volatile DensePathProbe.Choice chosenPath;
 
     public InferenceEngine(ServingNetwork network, BackendInfo backend, double loadSeconds) {
         this(network, backend, loadSeconds, newInferenceThread(), true);
@@ -65,7 +68,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
     private InferenceEngine(ServingNetwork network, BackendInfo backend, double loadSeconds, ExecutorService worker, boolean ownsWorker) {
         this.network = network;
-        this.nd4j = network instanceof AlexNet onNd4j ? onNd4j : null;
+        this.densePaths = network.densePaths();
         this.backend = backend;
         this.loadSeconds = loadSeconds;
         this.worker = worker;
@@ -116,15 +119,15 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
         }
         // Before warm-up has made a chooser (the start-up probe's own passes), the path set on the network holds.
         DensePathChooser chooser = densePath;
-        boolean sgemv = false;
-        if (nd4j != null) {
-            sgemv = chooser == null ? nd4j.oneRowSgemv() : chooser.pathFor(n);
-            nd4j.useOneRowSgemv(sgemv);
+        boolean gemv = false;
+        if (chooser != null) {
+            gemv = chooser.pathFor(n);
+            network.useGemvAtBatchOne(gemv);
         }
         long start = System.nanoTime();
         ForwardResult result = network.forward(input, n);
         if (chooser != null) {
-            chooser.record(n, sgemv, System.nanoTime() - start);
+            chooser.record(n, gemv, System.nanoTime() - start);
         }
         passes.incrementAndGet();
         images.addAndGet(n);
@@ -149,21 +152,27 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
         network.prepare(batchSize);
         log.info("Prepared the {} pass for batches of 1 to {} in {} ms", network.passName(), batchSize,
                 (System.nanoTime() - preparing) / 1_000_000);
-        if (nd4j != null) {
+        if (densePaths != null) {
             float[] probe = new float[image];
             for (int i = 0; i < image; i++) {
                 probe[i] = (i * 37 % 255) - 120f;
             }
-            DensePathProbe.Choice choice = DensePathProbe.choose(densePathSetting, sgemv -> {
-                nd4j.useOneRowSgemv(sgemv);
+            DensePathProbe.Choice choice = DensePathProbe.choose(densePathSetting, densePaths, gemv -> {
+                network.useGemvAtBatchOne(gemv);
                 long start = System.nanoTime();
                 infer(probe, 1);
                 return System.nanoTime() - start;
             });
-            nd4j.useOneRowSgemv(choice.sgemv());
-            log.info("Batch-1 dense layers: {}{}", choice,
-                    choice.measured() ? "; measured again on served passes once the JIT is warm" : "");
-            densePath = DensePathChooser.of(choice);
+            if (densePaths.liveChecked()) {
+                network.useGemvAtBatchOne(choice.gemv());
+                densePath = DensePathChooser.of(choice);
+            } else {
+                network.keepBatchOnePath(choice.gemv());
+                chosenPath = choice;
+            }
+            log.info("Batch-1 dense layers: {}{}", choice, !choice.measured() ? ""
+                    : densePaths.liveChecked() ? "; measured again on served passes once the JIT is warm"
+                    : choice.gemv() ? "; both paths kept (batches take the other)" : "; the other path's weights freed");
         }
         long one = fastest(new float[image], 1);
         passTimes = batchSize > 1 ? PassTimes.fit(one, batchSize, fastest(new float[batchSize * image], batchSize))
@@ -176,10 +185,10 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
         return network.passName();
     }
 
-    /** The batch-1 dense path in use and what it rests on; null before warm-up, and for a pass not on ND4J. */
+    /** The batch-1 dense path in use and what it rests on; null before warm-up, and for a network with one path. */
     public DensePathProbe.Choice densePath() {
         DensePathChooser chooser = densePath;
-        return chooser == null ? null : chooser.current();
+        return chooser == null ? chosenPath : chooser.current();
     }
 
     private long fastest(float[] input, int n) {

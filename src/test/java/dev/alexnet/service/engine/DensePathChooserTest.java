@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 
+import dev.alexnet.service.model.network.DensePaths;
 import org.junit.jupiter.api.Test;
 
 class DensePathChooserTest {
 
-    private static final DensePathProbe.Choice COLD_SGEMV = new DensePathProbe.Choice(true, 61.0, 70.3, 15, false);
+    private static final DensePaths ND4J = new DensePaths("sgemv", "Mmul", true);
+
+    private static final DensePathProbe.Choice COLD_SGEMV = new DensePathProbe.Choice(ND4J, true, 61.0, 70.3, 15, false);
 
     /** Serves {@code count} passes of {@code n} images, each timed by {@code cost}, and returns the paths used. */
     private static List<Boolean> serve(DensePathChooser chooser, int count, int n, java.util.function.Predicate<Boolean> fast) {
@@ -30,10 +33,10 @@ class DensePathChooserTest {
         // The check: 4 passes per path in ABBA order, then Mmul, which was faster, from then on.
         assertThat(serve(chooser, 8, 1, sgemv -> !sgemv)).containsExactly(true, false, false, true, true, false, false, true);
         DensePathProbe.Choice now = chooser.current();
-        assertThat(now.sgemv()).isFalse();
+        assertThat(now.gemv()).isFalse();
         assertThat(now.live()).isTrue();
-        assertThat(now.mmulMs()).isEqualTo(33.0);
-        assertThat(now.sgemvMs()).isEqualTo(45.0);
+        assertThat(now.batchedMs()).isEqualTo(33.0);
+        assertThat(now.gemvMs()).isEqualTo(45.0);
         assertThat(now.toString()).endsWith("median of 4 interleaved passes each, on served passes)");
         assertThat(serve(chooser, 50, 1, sgemv -> !sgemv)).containsOnly(false);
     }
@@ -49,24 +52,24 @@ class DensePathChooserTest {
         chooser.record(8, true, 90_000_000L);
         serve(chooser, 5, 1, sgemv -> !sgemv);
         assertThat(chooser.current().live()).isTrue();
-        assertThat(chooser.current().sgemv()).isFalse();
+        assertThat(chooser.current().gemv()).isFalse();
     }
 
     @Test
     void checksAgainAfterTheIntervalAndFollowsAMachineThatChanged() {
         DensePathChooser chooser = new DensePathChooser(COLD_SGEMV, 0, 20, 2);
         serve(chooser, 4, 1, sgemv -> !sgemv);
-        assertThat(chooser.current().sgemv()).isFalse();
+        assertThat(chooser.current().gemv()).isFalse();
         // 20 batch-1 passes later the next check runs; now sgemv is the faster one.
         serve(chooser, 20, 1, sgemv -> sgemv);
-        assertThat(chooser.current().sgemv()).isFalse();
+        assertThat(chooser.current().gemv()).isFalse();
         serve(chooser, 4, 1, sgemv -> sgemv);
-        assertThat(chooser.current().sgemv()).isTrue();
+        assertThat(chooser.current().gemv()).isTrue();
     }
 
     @Test
     void aForcedPathIsNeverChecked() {
-        DensePathChooser chooser = DensePathChooser.of(DensePathProbe.Choice.forced(false));
+        DensePathChooser chooser = DensePathChooser.of(DensePathProbe.Choice.forced(ND4J, false));
         assertThat(serve(chooser, 10_000, 1, sgemv -> sgemv)).containsOnly(false);
         assertThat(chooser.current().measured()).isFalse();
     }

@@ -46,7 +46,7 @@ public final class AlexNet implements ServingNetwork {
     /**
      * Copies the weights off-heap in the engine's layout. Batch-1 dense layers start on the
      * {@code Mmul} op; which path is faster depends on the machine (see
-     * {@link #useOneRowSgemv(boolean)}), so the engine measures both at start-up and picks one.
+     * {@link #useGemvAtBatchOne(boolean)}), so the engine measures both at start-up and picks one.
      */
     public AlexNet(AlexNetWeights weights) {
         this(weights, false);
@@ -91,8 +91,17 @@ public final class AlexNet implements ServingNetwork {
         return source;
     }
 
+    /** OpenBLAS's sgemv or the {@code Mmul} op, measured again once the JIT is warm. */
+    @Override
+    public DensePaths densePaths() {
+        return DENSE_PATHS;
+    }
+
+    private static final DensePaths DENSE_PATHS = new DensePaths("sgemv", "Mmul", true);
+
     /** Whether batch-1 passes run the dense layers on OpenBLAS's sgemv rather than the {@code Mmul} op. */
-    public boolean oneRowSgemv() {
+    @Override
+    public boolean gemvAtBatchOne() {
         return oneRowSgemv;
     }
 
@@ -105,7 +114,8 @@ public final class AlexNet implements ServingNetwork {
      * between passes.
      * Passes already running keep the path they started with for the layer they are in.
      */
-    public void useOneRowSgemv(boolean sgemv) {
+    @Override
+    public void useGemvAtBatchOne(boolean sgemv) {
         this.oneRowSgemv = sgemv;
     }
 

@@ -8,13 +8,16 @@ import dev.alexnet.service.model.weights.LayerWeights;
 import dev.alexnet.service.model.weights.WeightsSource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.engine;
+import org.bytedeco.dnnl.inner_product_forward;
 import org.bytedeco.dnnl.lrn_forward;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.dnnl.pooling_forward;
@@ -33,7 +36,8 @@ import org.bytedeco.javacpp.Pointer;
  * its weights re-blocked once into the layout that primitive wants, ReLU fused into it as a
  * post-op, and activations kept in oneDNN's blocked layouts from conv1 to pool5, grouped
  * convolutions included (no split, no concat); the dense layers run as 1x1 convolutions (see
- * {@code Builder.dense}). The ND4J pass ({@link AlexNet}) reaches the same
+ * {@code Builder.dense}), and at batch 1 on the inner product's gemv where the engine measured it
+ * faster ({@link #keepBatchOnePath}). The ND4J pass ({@link AlexNet}) reaches the same
  * oneDNN kernels through libnd4j, which re-blocks every kernel on every call and reorders the
  * activations around each op; on the AVX2 EPYC those reorders and copies were 4.5 of its 39 ms at
  * batch 1 (docs/benchmarks.md).
@@ -60,14 +64,22 @@ public final class DnnlAlexNet implements ServingNetwork {
     private final Map<String, memory.desc> weightShapes = new LinkedHashMap<>();
     /** Each layer's weights in the layouts primitives asked for: one copy per distinct layout. */
     private final Map<String, List<memory>> blockedWeights = new HashMap<>();
-    private final Map<Integer, Plan> plans = new HashMap<>();
+    private final Map<PlanKey, Plan> plans = new HashMap<>();
     private final List<Pointer> owned = new ArrayList<>();
     private Arena arena = Arena.EMPTY;
     private boolean closed;
+    /** Batch-1 dense layers on the inner product (oneDNN's gemv) rather than the batches' 1x1 convolutions. */
+    private boolean gemvAtBatchOne;
+    /** The inner-product path and its weights were freed ({@link #keepBatchOnePath}). */
+    private boolean gemvDropped;
+
+    /** Which pass a plan runs: n images, dense layers on the inner product (n = 1 only) or as 1x1 convolutions. */
+    private record PlanKey(int n, boolean gemv) {
+    }
 
     /** The steps of a pass over n images, with the memories they read and write. */
     private record Plan(List<primitive> steps, List<IntMemoryMap> args, FloatPointer input, FloatPointer fc7,
-                        FloatPointer logits, List<Pointer> created, String layouts) {
+                        FloatPointer logits, Set<memory> weights, List<Pointer> created, String layouts) {
         void close() {
             closeAll(created);
         }
@@ -175,13 +187,88 @@ public final class DnnlAlexNet implements ServingNetwork {
             throw new IllegalStateException("the network is closed");
         }
         for (int n = maxBatch; n >= 1; n--) {
-            plan(n);
+            plan(new PlanKey(n, false));
+        }
+        if (!gemvDropped) {
+            plan(new PlanKey(1, true));
         }
     }
 
     /** Which layouts the pass over n images uses, conv1's input to fc6's weights (for the log and the tests). */
     public synchronized String layouts(int n) {
-        return plan(n).layouts();
+        return plan(key(n)).layouts();
+    }
+
+    @Override
+    public DensePaths densePaths() {
+        return DENSE_PATHS;
+    }
+
+    /** The inner product's gemv streams fc6 in 6.4 ms, the 1x1 convolution in 10 (AVX2 EPYC); the engine measures which wins here. */
+    private static final DensePaths DENSE_PATHS = new DensePaths("inner product", "1x1 convolution", false);
+
+    @Override
+    public synchronized void useGemvAtBatchOne(boolean gemv) {
+        if (gemv && gemvDropped) {
+            throw new IllegalStateException("the inner-product path was freed");
+        }
+        gemvAtBatchOne = gemv;
+    }
+
+    @Override
+    public synchronized boolean gemvAtBatchOne() {
+        return gemvAtBatchOne;
+    }
+
+    /**
+     * Keeps the batch-1 path chosen. The batches' 1x1 convolutions are always kept; choosing them
+     * frees the inner product's plan and its copy of the dense weights in the gemv's layout (234 MB
+     * of fc6 to fc8 on AVX2, where the two layouts differ).
+     */
+    @Override
+    public synchronized void keepBatchOnePath(boolean gemv) {
+        useGemvAtBatchOne(gemv);
+        if (gemv || gemvDropped) {
+            return;
+        }
+        gemvDropped = true;
+        Plan plan = plans.remove(new PlanKey(1, true));
+        if (plan == null) {
+            return;
+        }
+        plan.close();
+        Set<memory> used = new HashSet<>();
+        for (Plan kept : plans.values()) {
+            used.addAll(kept.weights());
+        }
+        for (List<memory> copies : blockedWeights.values()) {
+            for (var it = copies.iterator(); it.hasNext(); ) {
+                memory copy = it.next();
+                if (plan.weights().contains(copy) && !used.contains(copy)) {
+                    it.remove();
+                    owned.remove(copy);
+                    copy.close();
+                }
+            }
+        }
+    }
+
+    /** The bytes of weights held, in every layout some plan uses (and the file's until the first plan). */
+    public synchronized long weightBytes() {
+        long bytes = 0;
+        for (memory m : plainWeights.values()) {
+            bytes += m.get_desc().get_size();
+        }
+        for (List<memory> copies : blockedWeights.values()) {
+            for (memory m : copies) {
+                bytes += m.get_desc().get_size();
+            }
+        }
+        return bytes;
+    }
+
+    private PlanKey key(int n) {
+        return new PlanKey(n, n == 1 && gemvAtBatchOne);
     }
 
     /**
@@ -195,7 +282,7 @@ public final class DnnlAlexNet implements ServingNetwork {
         if (closed) {
             throw new IllegalStateException("the network is closed");
         }
-        Plan plan = plan(n);
+        Plan plan = plan(key(n));
         plan.input().put(input, 0, input.length);
         for (int i = 0; i < plan.steps().size(); i++) {
             plan.steps().get(i).execute(stream, plan.args().get(i));
@@ -229,11 +316,11 @@ public final class DnnlAlexNet implements ServingNetwork {
         }
     }
 
-    private Plan plan(int n) {
-        Plan plan = plans.get(n);
+    private Plan plan(PlanKey key) {
+        Plan plan = plans.get(key);
         if (plan == null) {
-            plan = build(n);
-            plans.put(n, plan);
+            plan = build(key);
+            plans.put(key, plan);
             releasePlainWeights();
         }
         return plan;
@@ -244,8 +331,8 @@ public final class DnnlAlexNet implements ServingNetwork {
      * the weights a primitive wants in a layout not yet held, and places the activations in the
      * arena, growing it (and rebuilding the other plans onto the new buffers) if this batch needs more.
      */
-    private Plan build(int n) {
-        Builder b = new Builder(n);
+    private Plan build(PlanKey key) {
+        Builder b = new Builder(key.n(), key.gemv());
         try {
             b.run();
             Arena grown = arena.holding(b.needs, cpu);
@@ -267,6 +354,9 @@ public final class DnnlAlexNet implements ServingNetwork {
     /** Walks {@link LayerTable} once to size the pass, then binds it to the arena's buffers. */
     private final class Builder {
         private final int n;
+        /** Dense layers on the inner product rather than as 1x1 convolutions. */
+        private final boolean gemv;
+        private final Set<memory> weights = new HashSet<>();
         private final List<primitive> steps = new ArrayList<>();
         private final List<Map<Integer, Object>> bindings = new ArrayList<>();
         private final StringBuilder layouts = new StringBuilder();
@@ -278,8 +368,9 @@ public final class DnnlAlexNet implements ServingNetwork {
         private record Act(memory.desc desc, int buffer) {
         }
 
-        Builder(int n) {
+        Builder(int n, boolean gemv) {
             this.n = n;
+            this.gemv = gemv;
         }
 
         void run() {
@@ -316,7 +407,7 @@ public final class DnnlAlexNet implements ServingNetwork {
             Act y = next(pd.dst_desc(), x);
             layouts.append(layer.name()).append(' ').append(pd.impl_info_str().getString()).append("; ");
             add(new convolution_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, x, dnnl.DNNL_ARG_WEIGHTS,
-                    blocked(layer.name(), pd.weights_desc()), dnnl.DNNL_ARG_BIAS, biases.get(layer.name()),
+                    weightsFor(layer, pd.weights_desc()), dnnl.DNNL_ARG_BIAS, biases.get(layer.name()),
                     dnnl.DNNL_ARG_DST, y, dnnl.DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())));
             return y;
         }
@@ -352,9 +443,10 @@ public final class DnnlAlexNet implements ServingNetwork {
          * [n, out] row-major is the convolution's {@code nhwc} output. oneDNN's inner product runs
          * on its gemm, which for 2 to 8 rows repacks the weights on every call: fc6 took 26.7 ms at
          * batch 2 against 6.4 at batch 1, and a batch of 2 cost 2.8 batches of 1. The 1x1
-         * convolution streams the weights once for all n rows (fc6 11.8 ms at batch 2); at batch 1
-         * it is slower than the gemv (10 against 6.4 ms), a cost taken to keep one copy of the
-         * 234 MB of dense weights (docs/benchmarks.md).
+         * convolution streams the weights once for all n rows (fc6 11.8 ms at batch 2). At batch 1
+         * it is slower than the gemv (10 against 6.4 ms), so a plan for one image can take the
+         * inner product ({@code gemv}), on a second copy of the 234 MB of dense weights in the
+         * gemm's layout; the engine times both and keeps that copy only if it wins.
          */
         private Act dense(LayerTable.Layer layer, Act x) {
             long[] wdims = weightDims(layer);
@@ -364,21 +456,42 @@ public final class DnnlAlexNet implements ServingNetwork {
                 // pool5 [n, c, 6, 6] in nhwc: each image's values in (h, w, c) order, fc6's row order.
                 x = toLayout(x, desc(dims(x.desc()), memory.format_tag.nhwc));
             }
-            Act flat = new Act(desc(new long[] {1, inputs, n, 1}, memory.format_tag.nhwc), x.buffer());
             memory.desc weights = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
-            memory.desc dst = desc(new long[] {1, outputs, n, 1}, memory.format_tag.nhwc);
-            var d = new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
-                    flat.desc(), weights, biases.get(layer.name()).get_desc(), dst, new long[] {1, 1}, NO_PAD, NO_PAD);
-            var pd = new convolution_forward.primitive_desc(d, attributes(layer.relu()), cpu);
+            Act flat;
+            org.bytedeco.dnnl.primitive_desc pd;
+            primitive step;
+            if (gemv) {
+                flat = new Act(desc(new long[] {n, inputs, 1, 1}, memory.format_tag.nchw), x.buffer());
+                var d = new inner_product_forward.desc(dnnl.prop_kind.forward_inference, flat.desc(), weights,
+                        biases.get(layer.name()).get_desc(), desc(new long[] {n, outputs}, memory.format_tag.nc));
+                var ip = new inner_product_forward.primitive_desc(d, attributes(layer.relu()), cpu);
+                flat = toLayout(flat, ip.src_desc());
+                pd = ip;
+                step = new inner_product_forward(ip);
+            } else {
+                flat = new Act(desc(new long[] {1, inputs, n, 1}, memory.format_tag.nhwc), x.buffer());
+                memory.desc dst = desc(new long[] {1, outputs, n, 1}, memory.format_tag.nhwc);
+                var d = new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
+                        flat.desc(), weights, biases.get(layer.name()).get_desc(), dst, new long[] {1, 1}, NO_PAD, NO_PAD);
+                var conv = new convolution_forward.primitive_desc(d, attributes(layer.relu()), cpu);
+                pd = conv;
+                step = new convolution_forward(conv);
+            }
             // fc7 (the features) and the logits are read after the pass: they get buffers of their own.
             boolean last = layer == LayerTable.DENSES.get(LayerTable.DENSES.size() - 1);
             Act y = last ? place(pd.dst_desc(), Arena.LOGITS)
                     : layer.name().equals("fc7") ? place(pd.dst_desc(), Arena.FEATURES) : next(pd.dst_desc(), flat);
             layouts.append(layer.name()).append(' ').append(pd.impl_info_str().getString()).append("; ");
-            add(new convolution_forward(pd), Map.of(dnnl.DNNL_ARG_SRC, flat, dnnl.DNNL_ARG_WEIGHTS,
-                    blocked(layer.name(), pd.weights_desc()), dnnl.DNNL_ARG_BIAS, biases.get(layer.name()),
+            add(step, Map.of(dnnl.DNNL_ARG_SRC, flat, dnnl.DNNL_ARG_WEIGHTS,
+                    weightsFor(layer, pd.weights_desc()), dnnl.DNNL_ARG_BIAS, biases.get(layer.name()),
                     dnnl.DNNL_ARG_DST, y, dnnl.DNNL_ARG_SCRATCHPAD, scratchpad(pd.scratchpad_desc())));
             return y;
+        }
+
+        private memory weightsFor(LayerTable.Layer layer, memory.desc wanted) {
+            memory m = blocked(layer.name(), wanted);
+            weights.add(m);
+            return m;
         }
 
         /** x itself if it already has the layout the primitive wants, else a reorder into the other buffer. */
@@ -430,7 +543,7 @@ public final class DnnlAlexNet implements ServingNetwork {
             }
             return new Plan(steps, args, new FloatPointer(arena.handle(Arena.INPUT)),
                     new FloatPointer(arena.handle(Arena.FEATURES)), new FloatPointer(arena.handle(Arena.LOGITS)),
-                    created, layouts.toString());
+                    weights, created, layouts.toString());
         }
 
         private memory bind(Object value) {

@@ -181,7 +181,7 @@ final class Layers {
 
     /**
      * {@link #dense}, except that a single row goes to OpenBLAS's sgemv ({@link RowTimesMatrix})
-     * when {@code oneRowSgemv} is set and the arrays allow it; {@link AlexNet#useOneRowSgemv} says
+     * when {@code oneRowSgemv} is set and the arrays allow it; {@link AlexNet#useGemvAtBatchOne} says
      * when that is worth it.
      */
     static INDArray dense(INDArray x, INDArray weights, INDArray bias, boolean oneRowSgemv) {

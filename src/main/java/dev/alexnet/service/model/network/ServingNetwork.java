@@ -30,6 +30,26 @@ public interface ServingNetwork extends AutoCloseable {
     default void prepare(int maxBatch) {
     }
 
+    /** The two batch-1 dense paths this network can take, or null if it has one. */
+    default DensePaths densePaths() {
+        return null;
+    }
+
+    /** Runs batch-1 dense layers on the matrix-vector path ({@code true}) or the batched one. */
+    default void useGemvAtBatchOne(boolean gemv) {
+        throw new UnsupportedOperationException("one batch-1 dense path only");
+    }
+
+    /** The batch-1 dense path in use: {@code true} for the matrix-vector one. */
+    default boolean gemvAtBatchOne() {
+        return false;
+    }
+
+    /** Uses {@code gemv}'s path from now on and frees what only the other one held. */
+    default void keepBatchOnePath(boolean gemv) {
+        useGemvAtBatchOne(gemv);
+    }
+
     /** What runs the pass, for the log and {@code GET /model}: {@code onednn} or {@code nd4j}. */
     String passName();
 

@@ -8,7 +8,7 @@ import java.util.Map;
  * {@code GOMP_SPINCOUNT} and {@code OMP_WAIT_POLICY} when libnd4j loads. Java cannot change it
  * after start, so only the environment sets it; nothing in this project does. It is logged at
  * start because it decides, with the CPU, whether batch-1 dense layers are faster on OpenBLAS's
- * sgemv or on the {@code Mmul} op ({@link AlexNet#useOneRowSgemv}): a bounded spin made sgemv
+ * sgemv or on the {@code Mmul} op ({@link AlexNet#useGemvAtBatchOne}): a bounded spin made sgemv
  * 25% faster on one AMD machine and a whole pass 1.6x to 2.5x slower on an Intel one, which is
  * why the engine measures the two paths at start-up instead of trusting a setting.
  *

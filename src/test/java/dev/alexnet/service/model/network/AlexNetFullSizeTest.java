@@ -78,7 +78,7 @@ class AlexNetFullSizeTest {
             boolean sgemv = path == 0;
             Map<String, float[]> out = new LinkedHashMap<>();
             try (AlexNet net = new AlexNet(weights, sgemv)) {
-                assertThat(net.oneRowSgemv()).isEqualTo(sgemv);
+                assertThat(net.gemvAtBatchOne()).isEqualTo(sgemv);
                 probabilities[path] = net.forward(input, 1, null, (name, a) -> out.put(name, a.dup('c').data().asFloat()))
                         .probabilities();
             }
