@@ -14,7 +14,7 @@ CLIENTS="${2:-64}"
 IMAGE="${3:-/tmp/alexnet-bench-http/phone-4032x3024.jpg}"
 PORT=18090
 [[ -f "$IMAGE" ]] || { echo "no image $IMAGE" >&2; exit 1; }
-JAVA_FLAGS="${JAVA_FLAGS:--Xmx512m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -XX:+UseSerialGC}"
+JAVA_FLAGS="${JAVA_FLAGS:--Xmx384m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -XX:+UseSerialGC}"
 for setting in ${SETTINGS:-budget none}; do
   extra=()
   [[ $setting == none ]] && extra=(--alexnet.max-upload-bytes-in-flight=100GB)
