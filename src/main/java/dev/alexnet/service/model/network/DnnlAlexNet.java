@@ -186,12 +186,26 @@ public final class DnnlAlexNet implements ServingNetwork {
         if (closed) {
             throw new IllegalStateException("the network is closed");
         }
+        List<PlanKey> keys = new ArrayList<>();
         for (int n = maxBatch; n >= 1; n--) {
-            plan(new PlanKey(n, false));
+            keys.add(new PlanKey(n, false));
         }
         if (!gemvDropped) {
-            plan(new PlanKey(1, true));
+            keys.add(1, new PlanKey(1, true));
         }
+        // A plan that needs more of some buffer than those before it (the inner product's gemm may
+        // want a scratchpad) grows the arena, which drops the plans built so far: the second round
+        // rebuilds them on the grown arena, which then holds every plan's needs.
+        for (int round = 0; round < 2 && !plans.keySet().containsAll(keys); round++) {
+            for (PlanKey key : keys) {
+                plan(key);
+            }
+        }
+    }
+
+    /** How many plans are built (for the tests). */
+    synchronized int plansBuilt() {
+        return plans.size();
     }
 
     /** Which layouts the pass over n images uses, conv1's input to fc6's weights (for the log and the tests). */

@@ -120,6 +120,7 @@ class DnnlAlexNetTest {
              DnnlAlexNet gemvKept = new DnnlAlexNet(weights)) {
             both.prepare(2);
             gemvKept.prepare(2);
+            assertThat(both.plansBuilt()).as("batches 1 and 2, and the inner product at 1").isEqualTo(3);
             convOnly.forward(input, 2);
             convOnly.forward(one, 1);
             long bothBytes = both.weightBytes();
@@ -133,6 +134,7 @@ class DnnlAlexNetTest {
             assertThatThrownBy(() -> both.useGemvAtBatchOne(true)).isInstanceOf(IllegalStateException.class);
             both.prepare(2);
             assertThat(both.weightBytes()).as("prepare builds no inner product again").isEqualTo(convOnly.weightBytes());
+            assertThat(both.plansBuilt()).isEqualTo(2);
 
             gemvKept.keepBatchOnePath(true);
             assertThat(gemvKept.weightBytes()).isEqualTo(bothBytes);
