@@ -45,6 +45,10 @@ class LauncherTest {
         assertThat(run("bench", "--seed", "abc")).isEqualTo(2);
         assertThat(run("bench", "--warmup-seconds", "-1")).isEqualTo(2);
         assertThat(run("bench", "--weights", "/nonexistent/file.npy")).isEqualTo(2);
+        assertThat(run("bench", "--pass", "bogus")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--pass takes auto, onednn or nd4j: bogus");
+        assertThat(run("bench", "--dense", "sgemm")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--dense takes auto, gemv or batched: sgemm");
         assertThat(out.size()).isZero();
     }
 
