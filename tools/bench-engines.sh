@@ -52,7 +52,7 @@ flags = next((l.split(":", 1)[1].split() for l in open("/proc/cpuinfo") if l.sta
 cpu += " (" + " ".join(f for f in flags if f in ("avx2", "fma", "avx512f", "avx512_bf16", "amx_tile")) + ")"
 print(f"machine: {cpu}, {len(open('/proc/cpuinfo').read().split('processor')) - 1} cpus; {rounds} interleaved rounds, median of medians")
 first = json.load(open(f"{work}/nd4j-1.json"))
-print(f"service engine: OpenMP idle spin {first.get('openMpSpin')}; ND4J pass's batch-1 dense layers: {first.get('densePath')}")
+print(f"service engine: OpenMP idle spin {first.get('openMpSpin')}; batch-1 dense layers: {first.get('densePath')}")
 print()
 print("| engine | " + " | ".join(f"b={b}" for b in batches) + " |")
 print("|---|" + "---:|" * len(batches))
