@@ -32,7 +32,43 @@ public final class TopK {
         return (int) k;
     }
 
+    /**
+     * The indices of the k largest values, largest first, equal values in index order (NaN above
+     * everything, as {@link Float#compare} ranks it). Up to {@link #SELECT_UP_TO} of them by insertion
+     * into a k-long list, one pass over the values with no boxing: a full sort of 1,000 boxed
+     * indices per image showed in a profile of 1-client requests for a top 5.
+     */
     public static int[] indices(float[] values, int k) {
+        int m = Math.min(k, values.length);
+        if (m > SELECT_UP_TO) {
+            return sorted(values, m);
+        }
+        int[] top = new int[m];
+        int size = 0;
+        for (int i = 0; i < values.length; i++) {
+            if (size == m && (m == 0 || !before(values, i, top[m - 1]))) {
+                continue;
+            }
+            int p = size < m ? size++ : m - 1;
+            while (p > 0 && before(values, i, top[p - 1])) {
+                top[p] = top[p - 1];
+                p--;
+            }
+            top[p] = i;
+        }
+        return top;
+    }
+
+    /** Beyond this k a sort beats insertion (k steps per value in the worst case). */
+    static final int SELECT_UP_TO = 32;
+
+    /** Whether value a ranks before value b: larger, or equal with the smaller index. */
+    private static boolean before(float[] values, int a, int b) {
+        int c = Float.compare(values[b], values[a]);
+        return c != 0 ? c < 0 : a < b;
+    }
+
+    private static int[] sorted(float[] values, int k) {
         Integer[] order = new Integer[values.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
