@@ -64,6 +64,8 @@ public final class DnnlAlexNet implements ServingNetwork {
     private final Map<String, memory.desc> weightShapes = new LinkedHashMap<>();
     /** Each layer's weights in the layouts primitives asked for: one copy per distinct layout. */
     private final Map<String, List<memory>> blockedWeights = new HashMap<>();
+    /** The copies that plans of the batches' path (1x1 convolutions) have bound: never freed. */
+    private final Set<memory> batchedWeights = new HashSet<>();
     private final Map<PlanKey, Plan> plans = new HashMap<>();
     private final List<Pointer> owned = new ArrayList<>();
     private Arena arena = Arena.EMPTY;
@@ -79,7 +81,7 @@ public final class DnnlAlexNet implements ServingNetwork {
 
     /** The steps of a pass over n images, with the memories they read and write. */
     private record Plan(List<primitive> steps, List<IntMemoryMap> args, FloatPointer input, FloatPointer fc7,
-                        FloatPointer logits, Set<memory> weights, List<Pointer> created, String layouts) {
+                        FloatPointer logits, List<Pointer> created, String layouts) {
         void close() {
             closeAll(created);
         }
@@ -247,18 +249,15 @@ public final class DnnlAlexNet implements ServingNetwork {
         }
         gemvDropped = true;
         Plan plan = plans.remove(new PlanKey(1, true));
-        if (plan == null) {
-            return;
+        if (plan != null) {
+            plan.close();
         }
-        plan.close();
-        Set<memory> used = new HashSet<>();
-        for (Plan kept : plans.values()) {
-            used.addAll(kept.weights());
-        }
+        // Whatever no batches' plan has bound was made for the inner product, whether or not its
+        // plan is still built (a grown arena drops every plan); each layer keeps one copy to re-block from.
         for (List<memory> copies : blockedWeights.values()) {
             for (var it = copies.iterator(); it.hasNext(); ) {
                 memory copy = it.next();
-                if (plan.weights().contains(copy) && !used.contains(copy)) {
+                if (!batchedWeights.contains(copy) && copies.size() > 1) {
                     it.remove();
                     owned.remove(copy);
                     copy.close();
@@ -370,7 +369,6 @@ public final class DnnlAlexNet implements ServingNetwork {
         private final int n;
         /** Dense layers on the inner product rather than as 1x1 convolutions. */
         private final boolean gemv;
-        private final Set<memory> weights = new HashSet<>();
         private final List<primitive> steps = new ArrayList<>();
         private final List<Map<Integer, Object>> bindings = new ArrayList<>();
         private final StringBuilder layouts = new StringBuilder();
@@ -504,7 +502,9 @@ public final class DnnlAlexNet implements ServingNetwork {
 
         private memory weightsFor(LayerTable.Layer layer, memory.desc wanted) {
             memory m = blocked(layer.name(), wanted);
-            weights.add(m);
+            if (!gemv) {
+                batchedWeights.add(m);
+            }
             return m;
         }
 
@@ -557,7 +557,7 @@ public final class DnnlAlexNet implements ServingNetwork {
             }
             return new Plan(steps, args, new FloatPointer(arena.handle(Arena.INPUT)),
                     new FloatPointer(arena.handle(Arena.FEATURES)), new FloatPointer(arena.handle(Arena.LOGITS)),
-                    weights, created, layouts.toString());
+                    created, layouts.toString());
         }
 
         private memory bind(Object value) {

@@ -136,6 +136,17 @@ class DnnlAlexNetTest {
             assertThat(both.weightBytes()).as("prepare builds no inner product again").isEqualTo(convOnly.weightBytes());
             assertThat(both.plansBuilt()).isEqualTo(2);
 
+            // The inner product's plan built first, then dropped by a batch of 2 growing the arena:
+            // choosing the 1x1 convolution still frees its copy.
+            try (DnnlAlexNet grownAfter = new DnnlAlexNet(weights)) {
+                grownAfter.useGemvAtBatchOne(true);
+                grownAfter.forward(one, 1);
+                grownAfter.forward(input, 2);
+                grownAfter.keepBatchOnePath(false);
+                assertThat(grownAfter.weightBytes()).isEqualTo(convOnly.weightBytes());
+                assertClose(expected, grownAfter.forward(one, 1).probabilities(0), 1e-6, "batch of 1 after the grown arena");
+            }
+
             gemvKept.keepBatchOnePath(true);
             assertThat(gemvKept.weightBytes()).isEqualTo(bothBytes);
             assertThat(gemvKept.gemvAtBatchOne()).isTrue();
