@@ -77,30 +77,36 @@ class DnnlAlexNetTest {
      * A plan reads and writes only the shared buffers: the 32 batch sizes of a service hold the
      * input, activations and outputs of one batch of 32, not of each size. When each plan held its
      * own input (0.6 MB an image, whatever the network's widths), passes at the 32 sizes took 327 MB
-     * of physical memory; now 41 to 102 MB, the buffers and primitives and the heap's movement. A network whose passes
-     * at every size ran first brings the heap to the same state, so that only native memory counts.
-     * A prepared network computes what one that builds its plans as passes come does.
+     * of physical memory; now 18 to 24 MB, the primitives and what the JVM moves. A network whose
+     * passes at every size ran first, on inputs made before the readings, brings the heap to the
+     * same state, so that only native memory counts. A prepared network computes what one that
+     * builds its plans as passes come does.
      */
     @Test
     void plansShareTheirBuffersAndPreparedOnesComputeWhatUnpreparedOnesDo() {
         AlexNetWeights weights = AlexNetWeights.random(new AlexNetArchitecture(8, 16, 24, 24, 16, 32, 32, 10), 3);
         float[] input = randomInput(32, 9);
+        // Every batch's input made before the readings: copied inside the loop they were 326 MB of garbage,
+        // and the heap growing under it moved RSS by 120 to 180 MB (a 202 MB reading failed CI).
+        float[][] batches = new float[33][];
+        for (int n = 1; n <= 32; n++) {
+            batches[n] = Arrays.copyOf(input, n * AlexNetArchitecture.INPUT_FLOATS);
+        }
         try (DnnlAlexNet unprepared = new DnnlAlexNet(weights); DnnlAlexNet prepared = new DnnlAlexNet(weights)) {
             for (int n = 1; n <= 32; n++) {
-                unprepared.forward(Arrays.copyOf(input, n * AlexNetArchitecture.INPUT_FLOATS), n);
+                unprepared.forward(batches[n], n);
             }
             prepared.prepare(32);
             long before = org.bytedeco.javacpp.Pointer.physicalBytes();
             for (int n = 1; n <= 32; n++) {
-                prepared.forward(Arrays.copyOf(input, n * AlexNetArchitecture.INPUT_FLOATS), n);
+                prepared.forward(batches[n], n);
             }
             long grown = org.bytedeco.javacpp.Pointer.physicalBytes() - before;
-            // About 20 MB of buffers; the JVM's own heap moves RSS by up to 100 MB under a busy machine's GC,
-            // so the bound sits between that and the 327 MB the per-plan inputs took.
-            assertThat(grown).as("physical bytes taken by passes at 32 prepared sizes").isLessThan(192L << 20);
+            // About 20 MB of buffers and primitives; the bound leaves room for the JVM's own movement and sits
+            // far below the 327 MB the per-plan inputs took.
+            assertThat(grown).as("physical bytes taken by passes at 32 prepared sizes").isLessThan(128L << 20);
             for (int n : new int[] {3, 32, 1}) {
-                float[] batch = Arrays.copyOf(input, n * AlexNetArchitecture.INPUT_FLOATS);
-                assertClose(unprepared.forward(batch, n).probabilities(), prepared.forward(batch, n).probabilities(),
+                assertClose(unprepared.forward(batches[n], n).probabilities(), prepared.forward(batches[n], n).probabilities(),
                         1e-6, "batch of " + n);
             }
         }
