@@ -174,9 +174,17 @@ final class BatchLoop implements AutoCloseable {
         }
         int n = live.size();
         int size = AlexNetArchitecture.INPUT_FLOATS;
-        float[] input = new float[n * size];
-        for (int i = 0; i < n; i++) {
-            System.arraycopy(live.get(i).data(), live.get(i).offset(), input, i * size, size);
+        float[] input;
+        Item only = live.get(0);
+        if (n == 1 && only.offset() == 0 && only.data().length == size) {
+            // A lone image is its own batch: the network copies it into its own buffers anyway, and the
+            // 0.6 MB copy here was a fifth of what a 1-client request allocated.
+            input = only.data();
+        } else {
+            input = new float[n * size];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(live.get(i).data(), live.get(i).offset(), input, i * size, size);
+            }
         }
         long start = System.nanoTime();
         ForwardResult result;

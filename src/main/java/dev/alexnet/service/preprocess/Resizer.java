@@ -21,8 +21,8 @@ public final class Resizer {
      * central crop, reading only the source rows that window needs.
      */
     public static float[] resizeRegion(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch) {
+        float[] out = new float[cw * ch * 3];
         if (w == ow && h == oh) {
-            float[] out = new float[cw * ch * 3];
             for (int y = 0; y < ch; y++) {
                 for (int x = 0; x < cw; x++) {
                     int p = rgb[(y + y0) * w + x + x0];
@@ -34,12 +34,74 @@ public final class Resizer {
             }
             return out;
         }
+        int stride = cw * 3;
+        resample(rgb, w, h, ow, oh, x0, y0, cw, ch, null, (y, row) -> System.arraycopy(row, 0, out, y * stride, stride));
+        return out;
+    }
+
+    /**
+     * {@link #resizeRegion} written straight into the network's layout: planes B, G, R of cw x ch,
+     * each minus its {@code meanBgr}. The interleaved result and its copy are never made, and the
+     * intermediate rows live in {@code scratch} (grown as needed, returned for the next call): at
+     * one client, the 2.1 MB these took per 500 x 375 photo brought a young collection every 3.5 s.
+     */
+    public static Scratch resizeRegionToBgrPlanes(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch,
+                                                  float[] meanBgr, float[] planes, Scratch scratch) {
+        int plane = cw * ch;
+        if (w == ow && h == oh) {
+            for (int y = 0; y < ch; y++) {
+                for (int x = 0; x < cw; x++) {
+                    int p = rgb[(y + y0) * w + x + x0];
+                    int o = y * cw + x;
+                    planes[o] = (p & 0xFF) - meanBgr[0];
+                    planes[plane + o] = ((p >> 8) & 0xFF) - meanBgr[1];
+                    planes[2 * plane + o] = ((p >> 16) & 0xFF) - meanBgr[2];
+                }
+            }
+            return scratch == null ? new Scratch() : scratch;
+        }
+        return resample(rgb, w, h, ow, oh, x0, y0, cw, ch, scratch, (y, row) -> {
+            int o = y * cw;
+            for (int x = 0; x < cw; x++) {
+                planes[o + x] = row[3 * x + 2] - meanBgr[0];
+                planes[plane + o + x] = row[3 * x + 1] - meanBgr[1];
+                planes[2 * plane + o + x] = row[3 * x] - meanBgr[2];
+            }
+        });
+    }
+
+    /** Buffers one resize at a time may reuse: the horizontally resampled rows and one output row. */
+    public static final class Scratch {
+        private float[] rows = new float[0];
+        private float[] row = new float[0];
+
+        /** The floats held, for a pool that keeps only small ones. */
+        public int size() {
+            return rows.length + row.length;
+        }
+    }
+
+    /** Receives each finished output row: interleaved R, G, B floats clamped to [0, 255]. */
+    private interface RowSink {
+        void accept(int y, float[] row);
+    }
+
+    private static Scratch resample(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch, Scratch scratch,
+                                    RowSink sink) {
         Coefficients cx = Coefficients.of(w, ow);
         Coefficients cy = Coefficients.of(h, oh);
         int firstRow = cy.start[y0];
         int lastRow = cy.start[y0 + ch - 1] + cy.count[y0 + ch - 1];
         int stride = cw * 3;
-        float[] tmp = new float[(lastRow - firstRow) * stride];
+        Scratch s = scratch == null ? new Scratch() : scratch;
+        int needed = (lastRow - firstRow) * stride;
+        if (s.rows.length < needed) {
+            s.rows = new float[needed];
+        }
+        if (s.row.length < stride) {
+            s.row = new float[stride];
+        }
+        float[] tmp = s.rows;
         for (int y = firstRow; y < lastRow; y++) {
             int rowIn = y * w;
             int rowOut = (y - firstRow) * stride;
@@ -62,23 +124,24 @@ public final class Resizer {
                 tmp[rowOut + 3 * x + 2] = b;
             }
         }
-        float[] out = new float[ch * stride];
+        float[] out = s.row;
         for (int y = 0; y < ch; y++) {
             int start = cy.start[y + y0];
             int base = (y + y0) * cy.width;
-            int rowOut = y * stride;
+            java.util.Arrays.fill(out, 0, stride, 0f);
             for (int k = 0; k < cy.count[y + y0]; k++) {
                 float wk = cy.weights[base + k];
                 int rowIn = (start + k - firstRow) * stride;
                 for (int i = 0; i < stride; i++) {
-                    out[rowOut + i] += wk * tmp[rowIn + i];
+                    out[i] += wk * tmp[rowIn + i];
                 }
             }
             for (int i = 0; i < stride; i++) {
-                out[rowOut + i] = Math.min(255f, Math.max(0f, out[rowOut + i]));
+                out[i] = Math.min(255f, Math.max(0f, out[i]));
             }
+            sink.accept(y, out);
         }
-        return out;
+        return s;
     }
 
     /** Per output index: the first source index, how many sources, and their normalised weights. */

@@ -97,6 +97,30 @@ class PreprocessorTest {
     }
 
     @Test
+    void theTensorWrittenInPlaceIsTheInterleavedResizeLaidOutBitForBit() {
+        // The service writes the network's planes straight from the resize, reusing one scratch across
+        // images of every size (larger, then smaller, then the identity size); it must be exactly what
+        // toTensor(cropped(...)) computes, in both modes.
+        SplittableRandom random = new SplittableRandom(5);
+        Resizer.Scratch scratch = null;
+        for (int[] size : new int[][] {{1024, 700}, {500, 375}, {375, 500}, {256, 256}, {227, 227}, {100, 80}}) {
+            int[] rgb = new int[size[0] * size[1]];
+            for (int i = 0; i < rgb.length; i++) {
+                rgb[i] = random.nextInt(1 << 24);
+            }
+            DecodedImage image = new DecodedImage(rgb, size[0], size[1], ImageFormat.PNG, 1);
+            for (Preprocessor.Mode mode : Preprocessor.Mode.values()) {
+                float[] expected = Preprocessor.toTensor(Preprocessor.cropped(image, mode));
+                float[] tensor = new float[3 * PLANE];
+                java.util.Arrays.fill(tensor, Float.NaN);
+                scratch = Preprocessor.tensor(image, mode, tensor, scratch);
+                assertThat(scratch).isNotNull();
+                assertThat(tensor).as("%d x %d, %s", size[0], size[1], mode).containsExactly(expected);
+            }
+        }
+    }
+
+    @Test
     void upscalingInterpolatesAndResizeKeepsUniformColour() {
         int[] two = {0x000000, 0xFFFFFF};
         float[] wide = Resizer.resize(two, 2, 1, 8, 1);
