@@ -4,7 +4,11 @@
 # interleaved (A, B, A, B) so that drift on a noisy machine hits both. For a change that touches the
 # request path, against the commit before it. All traffic stays on 127.0.0.1; each run is bounded.
 #
+# Each cell also counts the garbage collections (any pause in -Xlog:gc) during its window: at 1 client
+# a young collection under G1 took 17 to 43 ms, so how often they come decides the p99.
+#
 # usage: tools/bench-ab.sh OLD.jar NEW.jar [rounds=2] [seconds=15] [clients="1 16"]
+# JAVA_FLAGS replaces the JVM flags (default -Xmx1g; JAVA_FLAGS= runs plain java -jar, as a new user would).
 # e.g.:  git worktree add /tmp/old HEAD~3 && (cd /tmp/old && ./mvnw -q -DskipTests package)
 #        tools/bench-ab.sh /tmp/old/target/alexnet-service.jar target/alexnet-service.jar
 set -euo pipefail
@@ -19,23 +23,26 @@ py="${PEERS_VENV:-/opt/alexnet-peers}/bin/python"; [[ -x "$py" ]] || py=python3 
 "$py" tools/make_load_image.py "$work/photo.jpg"
 port=18389; mgmt=18390
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs"
-printf "%-4s %-6s %7s %10s %10s %10s\n" jar clients round "req/s" "p50 ms" "p99 ms"
+printf "%-4s %-6s %7s %10s %10s %10s %6s\n" jar clients round "req/s" "p50 ms" "p99 ms" "GCs"
+read -r -a flags <<<"${JAVA_FLAGS--Xmx1g}"
 for round in $(seq 1 "$rounds"); do
   for side in A B; do
     jar="$old"; [[ "$side" == B ]] && jar="$new"
-    java -Xmx1g -jar "$jar" --server.address=127.0.0.1 --server.port=$port --management.server.address=127.0.0.1 \
+    java "${flags[@]}" "-Xlog:gc:file=$work/$side-$round-gc.log" -jar "$jar" --server.address=127.0.0.1 --server.port=$port --management.server.address=127.0.0.1 \
       --management.server.port=$mgmt --spring.grpc.server.enabled=false > "$work/$side.log" 2>&1 &
     pid=$!
     for _ in $(seq 1 180); do curl -sf "127.0.0.1:$mgmt/actuator/health/readiness" >/dev/null && break; sleep 1; done
     hey -z 10s -c 8 -m POST -T image/jpeg -D "$work/photo.jpg" "http://127.0.0.1:$port/classify" >/dev/null
     for c in $clients; do
+      gc0="$(grep -c Pause "$work/$side-$round-gc.log" || true)"
       out="$(hey -z "${seconds}s" -c "$c" -m POST -T image/jpeg -D "$work/photo.jpg" "http://127.0.0.1:$port/classify")"
       rps="$(sed -n 's/^ *Requests\/sec: *//p' <<<"$out")"
       p50="$(sed -n 's/^ *50% in \([0-9.]*\) secs.*/\1/p' <<<"$out")"
       p99="$(sed -n 's/^ *99% in \([0-9.]*\) secs.*/\1/p' <<<"$out")"
       non200="$(grep -E '^\s+\[[0-9]+\]' <<<"$out" | grep -v '\[200\]' || true)"
-      printf "%-4s %-6s %7s %10.1f %10.1f %10.1f %s\n" "$side" "$c" "$round" "$rps" "$(echo "$p50*1000" | bc -l)" \
-        "$(echo "$p99*1000" | bc -l)" "${non200:+non-200: $non200}"
+      gcs=$(( $(grep -c Pause "$work/$side-$round-gc.log" || true) - gc0 ))
+      printf "%-4s %-6s %7s %10.1f %10.1f %10.1f %6s %s\n" "$side" "$c" "$round" "$rps" "$(echo "$p50*1000" | bc -l)" \
+        "$(echo "$p99*1000" | bc -l)" "$gcs" "${non200:+non-200: $non200}"
     done
     kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   done
