@@ -124,33 +124,24 @@ public final class Preprocessor {
 
     /** The 227 x 227 interleaved RGB floats that the network sees, before mean subtraction. */
     public static float[] cropped(DecodedImage image, Mode mode) {
-        if (mode == Mode.RESIZE) {
-            return Resizer.resize(image.rgb(), image.width(), image.height(), SIZE, SIZE);
-        }
-        int offset = (CENTER_CROP_RESIZE - SIZE) / 2;
-        return Resizer.resizeRegion(image.rgb(), image.width(), image.height(), CENTER_CROP_RESIZE, CENTER_CROP_RESIZE,
-                offset, offset, SIZE, SIZE);
+        int side = minimumSide(mode);
+        int offset = (side - SIZE) / 2;
+        return Resizer.resizeRegion(image.rgb(), image.width(), image.height(), side, side, offset, offset, SIZE, SIZE);
     }
 
     /** What {@code toTensor(cropped(image, mode))} computes, written into {@code tensor} without the interleaved copy. */
     static Resizer.Scratch tensor(DecodedImage image, Mode mode, float[] tensor, Resizer.Scratch scratch) {
-        if (mode == Mode.RESIZE) {
-            return Resizer.resizeRegionToBgrPlanes(image.rgb(), image.width(), image.height(), SIZE, SIZE, 0, 0, SIZE, SIZE,
-                    MEAN_BGR, tensor, scratch);
-        }
-        int offset = (CENTER_CROP_RESIZE - SIZE) / 2;
-        return Resizer.resizeRegionToBgrPlanes(image.rgb(), image.width(), image.height(), CENTER_CROP_RESIZE, CENTER_CROP_RESIZE,
-                offset, offset, SIZE, SIZE, MEAN_BGR, tensor, scratch);
+        int side = minimumSide(mode);
+        int offset = (side - SIZE) / 2;
+        return Resizer.resizeRegionToBgrPlanes(image.rgb(), image.width(), image.height(), side, side, offset, offset, SIZE, SIZE,
+                MEAN_BGR, tensor, scratch);
     }
 
     /** Interleaved RGB [227, 227, 3] to planar BGR [3, 227, 227] minus the mean. */
     public static float[] toTensor(float[] rgb227) {
-        int plane = SIZE * SIZE;
-        float[] tensor = new float[3 * plane];
-        for (int i = 0; i < plane; i++) {
-            tensor[i] = rgb227[3 * i + 2] - MEAN_BGR[0];
-            tensor[plane + i] = rgb227[3 * i + 1] - MEAN_BGR[1];
-            tensor[2 * plane + i] = rgb227[3 * i] - MEAN_BGR[2];
+        float[] tensor = new float[3 * SIZE * SIZE];
+        for (int y = 0; y < SIZE; y++) {
+            Resizer.bgrRow(rgb227, 3 * SIZE * y, y, SIZE, SIZE, MEAN_BGR, tensor);
         }
         return tensor;
     }

@@ -22,20 +22,8 @@ public final class Resizer {
      */
     public static float[] resizeRegion(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch) {
         float[] out = new float[cw * ch * 3];
-        if (w == ow && h == oh) {
-            for (int y = 0; y < ch; y++) {
-                for (int x = 0; x < cw; x++) {
-                    int p = rgb[(y + y0) * w + x + x0];
-                    int o = 3 * (y * cw + x);
-                    out[o] = (p >> 16) & 0xFF;
-                    out[o + 1] = (p >> 8) & 0xFF;
-                    out[o + 2] = p & 0xFF;
-                }
-            }
-            return out;
-        }
         int stride = cw * 3;
-        resample(rgb, w, h, ow, oh, x0, y0, cw, ch, null, (y, row) -> System.arraycopy(row, 0, out, y * stride, stride));
+        rows(rgb, w, h, ow, oh, x0, y0, cw, ch, null, (y, row) -> System.arraycopy(row, 0, out, y * stride, stride));
         return out;
     }
 
@@ -47,27 +35,18 @@ public final class Resizer {
      */
     public static Scratch resizeRegionToBgrPlanes(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch,
                                                   float[] meanBgr, float[] planes, Scratch scratch) {
+        return rows(rgb, w, h, ow, oh, x0, y0, cw, ch, scratch, (y, row) -> bgrRow(row, 0, y, cw, ch, meanBgr, planes));
+    }
+
+    /** Row y of cw interleaved R, G, B floats (from {@code from} in {@code row}) into planes B, G, R of cw x ch, minus the mean. */
+    static void bgrRow(float[] row, int from, int y, int cw, int ch, float[] meanBgr, float[] planes) {
         int plane = cw * ch;
-        if (w == ow && h == oh) {
-            for (int y = 0; y < ch; y++) {
-                for (int x = 0; x < cw; x++) {
-                    int p = rgb[(y + y0) * w + x + x0];
-                    int o = y * cw + x;
-                    planes[o] = (p & 0xFF) - meanBgr[0];
-                    planes[plane + o] = ((p >> 8) & 0xFF) - meanBgr[1];
-                    planes[2 * plane + o] = ((p >> 16) & 0xFF) - meanBgr[2];
-                }
-            }
-            return scratch == null ? new Scratch() : scratch;
+        int o = y * cw;
+        for (int x = 0; x < cw; x++) {
+            planes[o + x] = row[from + 3 * x + 2] - meanBgr[0];
+            planes[plane + o + x] = row[from + 3 * x + 1] - meanBgr[1];
+            planes[2 * plane + o + x] = row[from + 3 * x] - meanBgr[2];
         }
-        return resample(rgb, w, h, ow, oh, x0, y0, cw, ch, scratch, (y, row) -> {
-            int o = y * cw;
-            for (int x = 0; x < cw; x++) {
-                planes[o + x] = row[3 * x + 2] - meanBgr[0];
-                planes[plane + o + x] = row[3 * x + 1] - meanBgr[1];
-                planes[2 * plane + o + x] = row[3 * x] - meanBgr[2];
-            }
-        });
     }
 
     /** Buffers one resize at a time may reuse: the horizontally resampled rows and one output row. */
@@ -86,14 +65,36 @@ public final class Resizer {
         void accept(int y, float[] row);
     }
 
-    private static Scratch resample(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch, Scratch scratch,
+    /** The window's output rows, one at a time, to the sink: the pixels themselves at an unchanged size, else resampled. */
+    private static Scratch rows(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch, Scratch scratch,
+                                RowSink sink) {
+        Scratch s = scratch == null ? new Scratch() : scratch;
+        if (w != ow || h != oh) {
+            return resample(rgb, w, h, ow, oh, x0, y0, cw, ch, s, sink);
+        }
+        if (s.row.length < cw * 3) {
+            s.row = new float[cw * 3];
+        }
+        float[] row = s.row;
+        for (int y = 0; y < ch; y++) {
+            for (int x = 0; x < cw; x++) {
+                int p = rgb[(y + y0) * w + x + x0];
+                row[3 * x] = (p >> 16) & 0xFF;
+                row[3 * x + 1] = (p >> 8) & 0xFF;
+                row[3 * x + 2] = p & 0xFF;
+            }
+            sink.accept(y, row);
+        }
+        return s;
+    }
+
+    private static Scratch resample(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch, Scratch s,
                                     RowSink sink) {
         Coefficients cx = Coefficients.of(w, ow);
         Coefficients cy = Coefficients.of(h, oh);
         int firstRow = cy.start[y0];
         int lastRow = cy.start[y0 + ch - 1] + cy.count[y0 + ch - 1];
         int stride = cw * 3;
-        Scratch s = scratch == null ? new Scratch() : scratch;
         int needed = (lastRow - firstRow) * stride;
         if (s.rows.length < needed) {
             s.rows = new float[needed];
