@@ -20,23 +20,35 @@ export PEERS_VENV="${PEERS_VENV:-/opt/alexnet-peers}"
 [[ -x "$PEERS_VENV/bin/python" ]] || tools/peers/setup.sh
 [[ -f "$work/alexnet.onnx" ]] || "$PEERS_VENV/bin/python" tools/peers/weights.py "$work" >/dev/null 2>&1
 
+# bf16 rows (alexnet.precision=bf16 and PyTorch under bf16 autocast) where the CPU has bfloat16 instructions.
+bf16=0
+grep -qwE 'avx512_bf16|amx_bf16' /proc/cpuinfo && bf16=1
+
 for r in $(seq 1 "$rounds"); do
   echo "round $r/$rounds" >&2
   java -jar target/alexnet-service.jar bench --pass onednn --weights "$work/alexnet.npy" --batches "$batches" --seconds "$seconds" --json 2>/dev/null | tail -1 > "$out/svc-$r.json"
   java -jar target/alexnet-service.jar bench --pass nd4j --weights "$work/alexnet.npy" --batches "$batches" --seconds "$seconds" --json 2>/dev/null | tail -1 > "$out/nd4j-$r.json"
   "$PEERS_VENV/bin/python" tools/peers/bench_engine.py ort "$work" --batches "$batches" --seconds "$seconds" 2>/dev/null | tail -1 > "$out/ort-$r.json"
   "$PEERS_VENV/bin/python" tools/peers/bench_engine.py torch-compile "$work" --batches "$batches" --seconds "$seconds" 2>/dev/null | tail -1 > "$out/torch-$r.json"
+  if (( bf16 )); then
+    java -jar target/alexnet-service.jar bench --pass onednn --precision bf16 --weights "$work/alexnet.npy" --batches "$batches" --seconds "$seconds" --json 2>/dev/null | tail -1 > "$out/svcbf16-$r.json"
+    "$PEERS_VENV/bin/python" tools/peers/bench_engine.py torch-compile-bf16 "$work" --batches "$batches" --seconds "$seconds" 2>/dev/null | tail -1 > "$out/torchbf16-$r.json"
+  fi
 done
 
-/usr/bin/python3 - "$out" "$rounds" <<'PY'
+/usr/bin/python3 - "$out" "$rounds" "$bf16" <<'PY'
 import json, statistics, sys, platform
-work, rounds = sys.argv[1], int(sys.argv[2])
+work, rounds, bf16 = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
 engines = {"svc": "alexnet-service", "nd4j": "alexnet-service (ND4J)", "ort": "ONNX Runtime", "torch": "PyTorch"}
+if bf16:
+    engines.update({"svcbf16": "alexnet-service bf16", "torchbf16": "PyTorch bf16"})
 data = {}
 for key in engines:
     runs = [json.load(open(f"{work}/{key}-{r}.json")) for r in range(1, rounds + 1)]
     if key == "svc":
         engines[key] = "alexnet-service, oneDNN primitives directly (default)"
+    elif key == "svcbf16":
+        engines[key] = "alexnet-service, oneDNN primitives, alexnet.precision=bf16"
     elif key == "nd4j":
         engines[key] = f"alexnet-service, ND4J ops, {runs[0]['nativeBuild']}"
     else:
@@ -64,6 +76,9 @@ for key, name in engines.items():
     print(f"| {name} | " + " | ".join(cells) + " |")
 for key in ("nd4j", "ort", "torch"):
     print(f"| speed-up over {engines[key]} | " + " | ".join(f"{data[key][b] / data['svc'][b]:.2f}x" for b in batches) + " |")
+if bf16:
+    for key in ("svc", "torchbf16"):
+        print(f"| bf16 speed-up over {engines[key]} | " + " | ".join(f"{data[key][b] / data['svcbf16'][b]:.2f}x" for b in batches) + " |")
 print()
 print("GFLOP/s of alexnet-service: " + ", ".join(f"b={b}: {1.4488 * b * 1000 / data['svc'][b]:.0f}" for b in batches))
 PY

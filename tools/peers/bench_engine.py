@@ -1,8 +1,9 @@
 """Times the forward pass of a peer engine on the benchmark's shared weights, for
-tools/bench-engines.sh: ONNX Runtime (CPU provider, all graph optimisations) or PyTorch with
-torch.compile (inductor), 2 threads, warm-up then the median per batch size, as one JSON line.
+tools/bench-engines.sh: ONNX Runtime (CPU provider, all graph optimisations), PyTorch with
+torch.compile (inductor), or the same under bf16 autocast (torch-compile-bf16: the bf16 peer of
+alexnet.precision=bf16), 2 threads, warm-up then the median per batch size, as one JSON line.
 
-usage: python bench_engine.py ort|torch-compile WEIGHTS_DIR [--batches 1,8,32,64] [--seconds 5] [--threads 2]
+usage: python bench_engine.py ort|torch-compile|torch-compile-bf16 WEIGHTS_DIR [--batches 1,8,32,64] [--seconds 5] [--threads 2]
 WEIGHTS_DIR holds alexnet.npy and alexnet.onnx (tools/peers/weights.py).
 """
 import argparse
@@ -34,7 +35,7 @@ def timed(run, seconds, warmup_seconds):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("engine", choices=["ort", "torch-compile"])
+    p.add_argument("engine", choices=["ort", "torch-compile", "torch-compile-bf16"])
     p.add_argument("weights")
     p.add_argument("--batches", default="1,8,32,64")
     p.add_argument("--seconds", type=float, default=5)
@@ -56,13 +57,14 @@ def main():
         from weights import load, torch_model
         torch.set_num_threads(a.threads)
         model = torch.compile(torch_model(load(Path(a.weights) / "alexnet.npy")))
-        name = f"PyTorch {torch.__version__} torch.compile"
+        bf16 = a.engine == "torch-compile-bf16"
+        name = f"PyTorch {torch.__version__} torch.compile" + (", bf16 autocast" if bf16 else "")
 
         def make(x):
             t = torch.from_numpy(x)
 
             def run():
-                with torch.inference_mode():
+                with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                     model(t)
             return run
     for b in [int(s) for s in a.batches.split(",")]:

@@ -240,7 +240,7 @@ public class Classifier {
         return new ModelInfo(name, engine.source().name(), engine.source().sha256(), engine.source().isRandom(),
                 labels.source(), engine.architecture().classes(),
                 preprocessor.mode().name().toLowerCase(Locale.ROOT).replace('_', '-'), preprocessor.jpegDecoding(),
-                engine.backend().nativeBuild(), engine.backend().device(), engine.passName(),
+                engine.backend().nativeBuild(), engine.backend().device(), engine.passName(), engine.precision(),
                 engine.densePath() == null ? null : engine.densePath().path().toLowerCase(Locale.ROOT), maxImages);
     }
 

@@ -9,6 +9,7 @@ import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.DensePathProbe;
 import dev.alexnet.service.engine.EngineLoader;
 import dev.alexnet.service.engine.PassSetting;
+import dev.alexnet.service.model.Precision;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
@@ -34,20 +35,26 @@ public final class VersionLoader implements ModelRegistry.Loader {
     private final int maxBatchSize;
     private final int maxImagesPerRequest;
     private final PassSetting pass;
+    private final Precision precision;
 
     /**
      * @param preprocessors makes the preprocessor for a mode (called once per mode)
      */
     public VersionLoader(Batcher batcher, ExecutorService inferenceThread, AlexNetMetrics metrics, Preprocessor.Mode defaultMode,
                          Function<Preprocessor.Mode, Preprocessor> preprocessors, int maxBatchSize, int maxImagesPerRequest) {
-        this(batcher, inferenceThread, metrics, defaultMode, preprocessors, maxBatchSize, maxImagesPerRequest, PassSetting.AUTO);
+        this(batcher, inferenceThread, metrics, defaultMode, preprocessors, maxBatchSize, maxImagesPerRequest, PassSetting.AUTO,
+                Precision.FP32);
     }
 
-    /** As above, each version's forward pass chosen by {@code pass} ({@code alexnet.backend.forward-pass}). */
+    /**
+     * As above, each version's forward pass chosen by {@code pass} ({@code alexnet.backend.forward-pass})
+     * and computing in {@code precision} ({@code alexnet.precision}).
+     */
     public VersionLoader(Batcher batcher, ExecutorService inferenceThread, AlexNetMetrics metrics, Preprocessor.Mode defaultMode,
                          Function<Preprocessor.Mode, Preprocessor> preprocessors, int maxBatchSize, int maxImagesPerRequest,
-                         PassSetting pass) {
+                         PassSetting pass, Precision precision) {
         this.pass = pass;
+        this.precision = precision;
         this.batcher = batcher;
         this.inferenceThread = inferenceThread;
         this.metrics = metrics;
@@ -60,7 +67,7 @@ public final class VersionLoader implements ModelRegistry.Loader {
     @Override
     public ModelRegistry.Loaded load(String model, ModelRepository.Version version, ModelConfig config) {
         Preprocessor.Mode mode = config.preprocessing() == null ? defaultMode : Preprocessor.Mode.parse(config.preprocessing());
-        InferenceEngine engine = EngineLoader.load(version.weights(), 0, null, pass, inferenceThread);
+        InferenceEngine engine = EngineLoader.load(version.weights(), 0, null, pass, precision, inferenceThread);
         try {
             Labels labels = Labels.read(version.labels()).requireCount(engine.architecture().classes());
             engine.warmUp(maxBatchSize, DensePathProbe.Setting.AUTO);

@@ -13,6 +13,7 @@ import tools.jackson.databind.json.JsonMapper;
 import dev.alexnet.service.engine.DensePathProbe;
 import dev.alexnet.service.model.network.AlexNet;
 import dev.alexnet.service.model.network.DensePaths;
+import dev.alexnet.service.model.Precision;
 import dev.alexnet.service.model.network.ServingNetwork;
 import dev.alexnet.service.engine.EngineLoader;
 import dev.alexnet.service.engine.PassSetting;
@@ -38,7 +39,7 @@ public final class BenchCommand {
     public static final String USAGE = """
             bench [--batches 1,8,32,64] [--seconds N] [--warmup N] [--warmup-seconds S] [--weights FILE] [--seed N]
                   [--cpu-extension auto|generic|onednn-avx2] [--pass auto|onednn|nd4j] [--dense auto|gemv|batched]
-                  [--parallel N] [--train all|fc] [--json]
+                  [--precision fp32|bf16] [--parallel N] [--train all|fc] [--json]
               Times AlexNet's forward pass per batch size: ms per batch, images/s, GFLOP/s,
               weight load time and process RSS. Without --weights it uses the random-init weights.
               Each cell runs --warmup untimed passes (default 2) first; the first cell also warms up
@@ -48,6 +49,8 @@ public final class BenchCommand {
               --dense: the batch-1 dense path, a matrix-vector product (gemv: oneDNN's inner product, OpenBLAS's
                 sgemv) or the batches' (batched: oneDNN's 1x1 convolution, ND4J's Mmul); auto (default) times
                 both as the service does at start.
+              --precision: the oneDNN pass's number format, as alexnet.precision (default fp32; bf16 needs
+                AVX512_BF16 or AMX).
               --parallel N runs N passes at once from N threads sharing the network (default 1),
               to compare with the engine's single inference thread.
               --train times training steps instead (forward, backward and the SGD update, dropout on):
@@ -66,7 +69,7 @@ public final class BenchCommand {
 
     /** The whole report, as {@code --json} prints it. */
     public record Report(String nativeBuild, String backend, String blas, int threads, String openMpSpin, String pass,
-                         boolean batchOneGemv, String densePath, int parallel, String weights, double loadSeconds, long rssBytes,
+                         String precision, boolean batchOneGemv, String densePath, int parallel, String weights, double loadSeconds, long rssBytes,
                          List<Cell> results) {
     }
 
@@ -83,6 +86,7 @@ public final class BenchCommand {
         String train = null;
         DensePathProbe.Setting dense = DensePathProbe.Setting.AUTO;
         PassSetting passSetting = PassSetting.AUTO;
+        Precision precision = Precision.FP32;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -111,6 +115,14 @@ public final class BenchCommand {
                         throw new UsageException("--pass takes auto, onednn or nd4j: " + value);
                     }
                 }
+                case "--precision" -> {
+                    String value = Launcher.value(args, ++i, arg);
+                    try {
+                        precision = Precision.parse(value);
+                    } catch (IllegalArgumentException e) {
+                        throw new UsageException("--precision takes fp32 or bf16: " + value);
+                    }
+                }
                 case "--parallel" -> parallel = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
                 case "--train" -> {
                     train = Launcher.value(args, ++i, arg);
@@ -135,7 +147,7 @@ public final class BenchCommand {
                 ? AlexNetWeights.random(AlexNetArchitecture.FULL, seed)
                 : new NpyWeightsReader().read(weights);
         List<Cell> cells = new ArrayList<>();
-        try (ServingNetwork net = train == null ? EngineLoader.network(loaded, backend, passSetting) : new AlexNet(loaded)) {
+        try (ServingNetwork net = train == null ? EngineLoader.network(loaded, backend, passSetting, precision) : new AlexNet(loaded)) {
             DensePaths paths = net.densePaths();
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             TrainableAlexNet trainable = train == null ? null : new TrainableAlexNet(loaded, DataType.FLOAT);
@@ -159,8 +171,8 @@ public final class BenchCommand {
                 densePath = choice.toString();
             }
             if (!json) {
-                out.printf(Locale.ROOT, "weights: %s, loaded in %.2f s, forward pass on %s%n", net.source().name(), loadSeconds,
-                        net.passName());
+                out.printf(Locale.ROOT, "weights: %s, loaded in %.2f s, forward pass on %s, %s%n", net.source().name(), loadSeconds,
+                        net.passName(), net.precision().label());
                 out.println("batch-1 dense layers: " + densePath);
                 out.printf(Locale.ROOT, "%6s %8s %12s %10s %9s%n", "batch", "passes", "ms/batch", "images/s", "GFLOP/s");
             }
@@ -188,7 +200,7 @@ public final class BenchCommand {
             }
             long rss = rssBytes();
             Report report = new Report(backend.nativeBuild(), backend.backend(), backend.blas(), backend.threads(),
-                    spin.toString(), net.passName(), net.gemvAtBatchOne(), densePath, parallel, net.source().name(), loadSeconds, rss, cells);
+                    spin.toString(), net.passName(), net.precision().label(), net.gemvAtBatchOne(), densePath, parallel, net.source().name(), loadSeconds, rss, cells);
             if (json) {
                 out.println(toJson(report));
             } else {

@@ -4,6 +4,7 @@ import dev.alexnet.service.engine.DensePathProbe;
 import dev.alexnet.service.engine.EngineLoader;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.engine.PassSetting;
+import dev.alexnet.service.model.Precision;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -21,8 +22,11 @@ public class EngineConfiguration {
                                     RepositoryProperties repository) {
         boolean fromRepository = repository.path() != null;
         PassSetting pass = PassSetting.parse(backend.forwardPass());
-        InferenceEngine engine = fromRepository ? EngineLoader.loadForMeasurement(model.randomSeed(), backend.cpuExtension(), pass)
-                : EngineLoader.load(model.weights(), model.randomSeed(), backend.cpuExtension(), pass, null);
+        Precision precision = Precision.parse(model.precision());
+        // With a repository the versions compute in the same precision, so the pass times measured here are theirs.
+        InferenceEngine engine = fromRepository
+                ? EngineLoader.loadForMeasurement(model.randomSeed(), backend.cpuExtension(), pass, precision)
+                : EngineLoader.load(model.weights(), model.randomSeed(), backend.cpuExtension(), pass, precision, null);
         engine.warmUp(batching.maxBatchSize(), DensePathProbe.Setting.parse(backend.batchOneDense()));
         if (fromRepository) {
             engine.releaseWeights();

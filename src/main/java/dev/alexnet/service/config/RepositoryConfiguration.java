@@ -11,6 +11,7 @@ import dev.alexnet.service.classify.VersionLoader;
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.InferenceEngine;
 import dev.alexnet.service.engine.PassSetting;
+import dev.alexnet.service.model.Precision;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.repository.ModelRepository;
 import dev.alexnet.service.preprocess.ImageDecoder;
@@ -72,7 +73,8 @@ public class RepositoryConfiguration {
         VersionLoader loader = new VersionLoader(batcher, inferenceThread, metrics, mode,
                 m -> new Preprocessor(new ImageDecoder(limits.maxPixels()), m, preprocessing.maxConcurrentDecodes(),
                         preprocessing.scaledJpeg()),
-                batching.maxBatchSize(), limits.maxImagesPerRequest(), PassSetting.parse(backend.forwardPass()));
+                batching.maxBatchSize(), limits.maxImagesPerRequest(), PassSetting.parse(backend.forwardPass()),
+                Precision.parse(model.precision()));
         String defaultModel = model.defaultModel() == null || model.defaultModel().isBlank() ? null : model.defaultModel().trim();
         ModelRegistry registry = new ModelRegistry(new ModelRepository(repository.path()), loader, repository.maxLoaded(),
                 batching.timeout().toMillis(), defaultModel);

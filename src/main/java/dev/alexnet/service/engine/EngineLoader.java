@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 import dev.alexnet.service.model.network.AlexNet;
 import dev.alexnet.service.model.network.DnnlAlexNet;
+import dev.alexnet.service.model.Precision;
 import dev.alexnet.service.model.network.ServingNetwork;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.weights.AlexNetWeights;
@@ -37,24 +38,30 @@ public final class EngineLoader {
      * (a model repository's versions share the one inference thread); null for a thread of its own.
      */
     public static InferenceEngine load(Path weights, long seed, String cpuExtension, java.util.concurrent.ExecutorService sharedWorker) {
-        return load(weights, seed, cpuExtension, PassSetting.AUTO, sharedWorker, true);
+        return load(weights, seed, cpuExtension, PassSetting.AUTO, Precision.FP32, sharedWorker, true);
     }
 
     /** {@link #load(Path, long, String, java.util.concurrent.ExecutorService)} with the forward pass chosen by {@code pass}. */
     public static InferenceEngine load(Path weights, long seed, String cpuExtension, PassSetting pass,
                                        java.util.concurrent.ExecutorService sharedWorker) {
-        return load(weights, seed, cpuExtension, pass, sharedWorker, true);
+        return load(weights, seed, cpuExtension, pass, Precision.FP32, sharedWorker, true);
+    }
+
+    /** As above, computing in {@code precision} ({@code alexnet.precision}). */
+    public static InferenceEngine load(Path weights, long seed, String cpuExtension, PassSetting pass, Precision precision,
+                                       java.util.concurrent.ExecutorService sharedWorker) {
+        return load(weights, seed, cpuExtension, pass, precision, sharedWorker, true);
     }
 
     /**
      * A random-init network that only measures this machine (pass times, the batch-1 dense path)
      * and serves nothing: with a model repository, the models come from there. No warning banner.
      */
-    public static InferenceEngine loadForMeasurement(long seed, String cpuExtension, PassSetting pass) {
-        return load(null, seed, cpuExtension, pass, null, false);
+    public static InferenceEngine loadForMeasurement(long seed, String cpuExtension, PassSetting pass, Precision precision) {
+        return load(null, seed, cpuExtension, pass, precision, null, false);
     }
 
-    private static InferenceEngine load(Path weights, long seed, String cpuExtension, PassSetting pass,
+    private static InferenceEngine load(Path weights, long seed, String cpuExtension, PassSetting pass, Precision precision,
                                         java.util.concurrent.ExecutorService sharedWorker, boolean serving) {
         NativeBuild.select(cpuExtension);
         BackendInfo backend = BackendInfo.current();
@@ -81,15 +88,16 @@ public final class EngineLoader {
         } else {
             loaded = new NpyWeightsReader().read(weights);
         }
-        ServingNetwork network = network(loaded, backend, pass);
+        ServingNetwork network = network(loaded, backend, pass, precision);
         if (network instanceof AlexNet && !backend.onednn() && !backend.device().startsWith("cuda")) {
             log.warn("The generic ND4J native build is loaded (no oneDNN) and the pass runs on ND4J's ops: inference is "
                     + "about 3x slower. Set alexnet.backend.cpu-extension=onednn-avx2 on a CPU with AVX2 and FMA.");
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        log.info("Model: AlexNet {} ({} parameters), weights {}{}, forward pass on {}, loaded in {} s", loaded.architecture(),
+        log.info("Model: AlexNet {} ({} parameters), weights {}{}, forward pass on {} in {}, loaded in {} s", loaded.architecture(),
                 loaded.parameterCount(), loaded.source().name(),
                 loaded.source().sha256() == null ? "" : " sha256 " + loaded.source().sha256(), network.passName(),
+                network.precision().label(),
                 String.format("%.2f", seconds));
         return sharedWorker == null ? new InferenceEngine(network, backend, seconds)
                 : new InferenceEngine(network, backend, seconds, sharedWorker);
@@ -102,12 +110,30 @@ public final class EngineLoader {
      * ND4J and says why; {@code onednn} fails.
      */
     public static ServingNetwork network(AlexNetWeights weights, BackendInfo backend, PassSetting pass) {
+        return network(weights, backend, pass, Precision.FP32);
+    }
+
+    /**
+     * {@link #network(AlexNetWeights, BackendInfo, PassSetting)} computing in {@code precision}.
+     * bf16 is the oneDNN pass's only: asked of the ND4J pass, or on a CPU without bfloat16
+     * instructions, it fails, since a user who chose it for speed would otherwise get a slower
+     * or different pass without knowing.
+     */
+    public static ServingNetwork network(AlexNetWeights weights, BackendInfo backend, PassSetting pass, Precision precision) {
         boolean gpu = backend.device().startsWith("cuda");
+        if (precision != Precision.FP32 && (pass == PassSetting.ND4J || gpu)) {
+            throw new IllegalStateException("alexnet.precision=" + precision.label()
+                    + " runs on oneDNN's pass only; this one runs on ND4J's ops (" + backend.device() + ")");
+        }
         if (pass == PassSetting.ND4J || (pass == PassSetting.AUTO && gpu)) {
             return new AlexNet(weights);
         }
+        if (precision != Precision.FP32 && !DnnlAlexNet.hasBf16Instructions()) {
+            throw new IllegalStateException("alexnet.precision=bf16 needs a CPU with AVX512_BF16 or AMX; oneDNN finds "
+                    + DnnlAlexNet.runtime());
+        }
         try {
-            DnnlAlexNet network = new DnnlAlexNet(weights);
+            DnnlAlexNet network = new DnnlAlexNet(weights, precision);
             log.info("Forward pass on oneDNN's primitives ({}): {}", DnnlAlexNet.runtime(), network.layouts(1));
             return network;
         } catch (RuntimeException | LinkageError e) {

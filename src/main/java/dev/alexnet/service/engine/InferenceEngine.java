@@ -180,6 +180,11 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
         warm = true;
     }
 
+    /** The number format the pass computes in: {@code fp32} or {@code bf16}. */
+    public String precision() {
+        return network.precision().label();
+    }
+
     /** What runs the forward pass: {@code onednn} (its primitives directly) or {@code nd4j} (ND4J's ops). */
     public String passName() {
         return network.passName();

@@ -101,6 +101,7 @@ class ContainerImageIT {
         assertThat(model.get("jpegDecoding").asString()).isEqualTo("turbojpeg-scaled");
         // The image carries oneDNN's runtime (and the OpenCL loader it links), so the default pass runs on it.
         assertThat(model.get("forwardPass").asString()).isEqualTo("onednn");
+        assertThat(model.get("precision").asString()).as("the default precision").isEqualTo("fp32");
         // Its batch-1 dense path, timed at start-up in the container: the inner product or the 1x1 convolutions.
         assertThat(model.get("batchOneDense").asString()).isIn("inner product", "1x1 convolution");
         assertThat(container.getLogs()).contains("JPEG decoding: TurboJPEG").contains("Forward pass on oneDNN's primitives (oneDNN 2.5.2")

@@ -1,6 +1,7 @@
 package dev.alexnet.service.model.network;
 
 import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.Precision;
 import dev.alexnet.service.model.ForwardResult;
 import dev.alexnet.service.model.LayerTable;
 import dev.alexnet.service.model.weights.AlexNetWeights;
@@ -55,6 +56,9 @@ public final class DnnlAlexNet implements ServingNetwork {
 
     private final AlexNetArchitecture architecture;
     private final WeightsSource source;
+    private final Precision precision;
+    /** What the convolutions and dense layers read and write: f32, or bf16 ({@link Precision#BF16}). */
+    private final memory.data_type compute;
     private final engine cpu;
     private final stream stream;
     /** Each layer's weights and bias as the file has them (HWIO kernels, [in, out] dense weights) until re-blocked. */
@@ -143,8 +147,23 @@ public final class DnnlAlexNet implements ServingNetwork {
     }
 
     public DnnlAlexNet(AlexNetWeights weights) {
+        this(weights, Precision.FP32);
+    }
+
+    /**
+     * @throws UnsupportedOperationException for {@link Precision#BF16} on a CPU without bfloat16
+     *         instructions, where oneDNN 2.5 has no bf16 kernels (AVX2) or emulates them (AVX-512
+     *         without BF16), slower than fp32
+     */
+    public DnnlAlexNet(AlexNetWeights weights, Precision precision) {
+        if (precision == Precision.BF16 && !hasBf16Instructions()) {
+            throw new UnsupportedOperationException("alexnet.precision=bf16 needs a CPU with AVX512_BF16 or AMX; "
+                    + "oneDNN finds " + dnnl.get_effective_cpu_isa() + " here");
+        }
         this.architecture = weights.architecture();
         this.source = weights.source();
+        this.precision = precision;
+        this.compute = precision == Precision.BF16 ? memory.data_type.bf16 : memory.data_type.f32;
         this.cpu = keep(new engine(engine.kind.cpu, 0));
         this.stream = keep(new stream(cpu));
         for (LayerTable.Layer layer : LayerTable.LAYERS) {
@@ -169,6 +188,17 @@ public final class DnnlAlexNet implements ServingNetwork {
     @Override
     public WeightsSource source() {
         return source;
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    /** Whether oneDNN finds bfloat16 instructions on this CPU (AVX512_BF16, or AMX which implies them). */
+    public static boolean hasBf16Instructions() {
+        int bf16 = dnnl.dnnl_cpu_isa_avx512_core_bf16;
+        return (dnnl.get_effective_cpu_isa().value & bf16) == bf16;
     }
 
     /** oneDNN's version and the instruction set its kernels were generated for on this CPU. */
@@ -407,9 +437,9 @@ public final class DnnlAlexNet implements ServingNetwork {
             long[] in = dims(x.desc());
             long height = in[2];
             long outHeight = (height + 2L * layer.pad() - layer.kernel()) / layer.stride() + 1;
-            memory.desc src = anyDesc(n, in[1], height, height);
-            memory.desc weights = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
-            memory.desc dst = anyDesc(n, outChannels, outHeight, outHeight);
+            memory.desc src = anyDesc(n, in[1], height, height, compute);
+            memory.desc weights = new memory.desc(wdims, compute, memory.format_tag.any);
+            memory.desc dst = anyDesc(n, outChannels, outHeight, outHeight, compute);
             long[] stride = {layer.stride(), layer.stride()};
             long[] pad = {layer.pad(), layer.pad()};
             var d = new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
@@ -439,7 +469,7 @@ public final class DnnlAlexNet implements ServingNetwork {
         private Act maxPool(Act x) {
             long[] in = dims(x.desc());
             long outHeight = (in[2] - POOL_KERNEL[0]) / POOL_STRIDE[0] + 1;
-            memory.desc dst = anyDesc(n, in[1], outHeight, outHeight);
+            memory.desc dst = anyDesc(n, in[1], outHeight, outHeight, compute);
             var d = new pooling_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.pooling_max, x.desc(), dst,
                     POOL_STRIDE, POOL_KERNEL, NO_PAD, NO_PAD);
             var pd = new pooling_forward.primitive_desc(d, attributes(false), cpu);
@@ -464,33 +494,40 @@ public final class DnnlAlexNet implements ServingNetwork {
             long[] wdims = weightDims(layer);
             long outputs = wdims[0];
             long inputs = wdims[1];
+            memory.data_type held = x.desc().data().data_type() == memory.data_type.bf16.value
+                    ? memory.data_type.bf16 : memory.data_type.f32;
             if (layer == LayerTable.DENSES.get(0)) {
                 // pool5 [n, c, 6, 6] in nhwc: each image's values in (h, w, c) order, fc6's row order.
-                x = toLayout(x, desc(dims(x.desc()), memory.format_tag.nhwc));
+                x = toLayout(x, desc(dims(x.desc()), memory.format_tag.nhwc, held));
             }
-            memory.desc weights = new memory.desc(wdims, memory.data_type.f32, memory.format_tag.any);
+            memory.desc weights = new memory.desc(wdims, compute, memory.format_tag.any);
+            // fc7 (the features) and the logits are read after the pass, as floats, in buffers of
+            // their own; in bf16 fc7 is written in f32 and fc8 reads it back through a reorder to bf16.
+            boolean last = layer == LayerTable.DENSES.get(LayerTable.DENSES.size() - 1);
+            boolean read = last || layer.name().equals("fc7");
+            memory.data_type out = read ? memory.data_type.f32 : compute;
             Act flat;
             org.bytedeco.dnnl.primitive_desc pd;
             primitive step;
             if (gemv) {
-                flat = new Act(desc(new long[] {n, inputs, 1, 1}, memory.format_tag.nchw), x.buffer());
-                var d = new inner_product_forward.desc(dnnl.prop_kind.forward_inference, flat.desc(), weights,
-                        biases.get(layer.name()).get_desc(), desc(new long[] {n, outputs}, memory.format_tag.nc));
+                flat = new Act(desc(new long[] {n, inputs, 1, 1}, memory.format_tag.nchw, held), x.buffer());
+                var d = new inner_product_forward.desc(dnnl.prop_kind.forward_inference,
+                        desc(new long[] {n, inputs, 1, 1}, memory.format_tag.nchw, compute), weights, biases.get(layer.name()).get_desc(),
+                        desc(new long[] {n, outputs}, memory.format_tag.nc, out));
                 var ip = new inner_product_forward.primitive_desc(d, attributes(layer.relu()), cpu);
                 flat = toLayout(flat, ip.src_desc());
                 pd = ip;
                 step = new inner_product_forward(ip);
             } else {
-                flat = new Act(desc(new long[] {1, inputs, n, 1}, memory.format_tag.nhwc), x.buffer());
-                memory.desc dst = desc(new long[] {1, outputs, n, 1}, memory.format_tag.nhwc);
+                flat = new Act(desc(new long[] {1, inputs, n, 1}, memory.format_tag.nhwc, held), x.buffer());
+                flat = toLayout(flat, desc(new long[] {1, inputs, n, 1}, memory.format_tag.nhwc, compute));
+                memory.desc dst = desc(new long[] {1, outputs, n, 1}, memory.format_tag.nhwc, out);
                 var d = new convolution_forward.desc(dnnl.prop_kind.forward_inference, dnnl.algorithm.convolution_direct,
                         flat.desc(), weights, biases.get(layer.name()).get_desc(), dst, new long[] {1, 1}, NO_PAD, NO_PAD);
                 var conv = new convolution_forward.primitive_desc(d, attributes(layer.relu()), cpu);
                 pd = conv;
                 step = new convolution_forward(conv);
             }
-            // fc7 (the features) and the logits are read after the pass: they get buffers of their own.
-            boolean last = layer == LayerTable.DENSES.get(LayerTable.DENSES.size() - 1);
             Act y = last ? place(pd.dst_desc(), Arena.LOGITS)
                     : layer.name().equals("fc7") ? place(pd.dst_desc(), Arena.FEATURES) : next(pd.dst_desc(), flat);
             layouts.append(layer.name()).append(' ').append(pd.impl_info_str().getString()).append("; ");
@@ -655,11 +692,15 @@ public final class DnnlAlexNet implements ServingNetwork {
     }
 
     private static memory.desc desc(long[] dims, memory.format_tag tag) {
-        return new memory.desc(dims, memory.data_type.f32, tag);
+        return desc(dims, tag, memory.data_type.f32);
     }
 
-    private static memory.desc anyDesc(long n, long c, long h, long w) {
-        return desc(new long[] {n, c, h, w}, memory.format_tag.any);
+    private static memory.desc desc(long[] dims, memory.format_tag tag, memory.data_type type) {
+        return new memory.desc(dims, type, tag);
+    }
+
+    private static memory.desc anyDesc(long n, long c, long h, long w, memory.data_type type) {
+        return desc(new long[] {n, c, h, w}, memory.format_tag.any, type);
     }
 
     /** The network's scratchpad, and ReLU fused as a post-op where the layer has one. */

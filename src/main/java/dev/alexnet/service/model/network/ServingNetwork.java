@@ -1,6 +1,7 @@
 package dev.alexnet.service.model.network;
 
 import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.Precision;
 import dev.alexnet.service.model.ForwardResult;
 import dev.alexnet.service.model.weights.WeightsSource;
 
@@ -48,6 +49,11 @@ public interface ServingNetwork extends AutoCloseable {
     /** Uses {@code gemv}'s path from now on and frees what only the other one held. */
     default void keepBatchOnePath(boolean gemv) {
         useGemvAtBatchOne(gemv);
+    }
+
+    /** The number format the pass computes in; only the oneDNN pass has another than fp32. */
+    default Precision precision() {
+        return Precision.FP32;
     }
 
     /** What runs the pass, for the log and {@code GET /model}: {@code onednn} or {@code nd4j}. */

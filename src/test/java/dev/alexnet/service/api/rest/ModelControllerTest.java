@@ -32,13 +32,13 @@ class ModelControllerTest {
     @Test
     void describesTheModelItsInputsAndLimits() throws Exception {
         given(classifier.info()).willReturn(new ModelInfo("alexnet", "bvlc_alexnet.npy", "ab12", false, "imagenet", 1000,
-                "center-crop", "scaled", "avx2", "cpu", "nd4j", "mmul", 32));
+                "center-crop", "scaled", "avx2", "cpu", "onednn", "bf16", "inner product", 32));
         mvc.perform(get("/model"))
                 .andExpect(status().isOk())
                 .andExpect(content().json("""
                         {"name":"alexnet","weights":"bvlc_alexnet.npy","sha256":"ab12","randomInit":false,"labels":"imagenet",
                          "classes":1000,"preprocessing":"center-crop","jpegDecoding":"scaled","backend":"avx2","device":"cpu",
-                         "forwardPass":"nd4j","batchOneDense":"mmul","maxImagesPerRequest":32}""", org.springframework.test.json.JsonCompareMode.STRICT));
+                         "forwardPass":"onednn","precision":"bf16","batchOneDense":"inner product","maxImagesPerRequest":32}""", org.springframework.test.json.JsonCompareMode.STRICT));
         mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post("/model"))
                 .andExpect(status().isMethodNotAllowed())
                 .andExpect(jsonPath("$.type").value("urn:alexnet:problem:method-not-allowed"));
