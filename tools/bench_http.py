@@ -4,6 +4,7 @@ same images, same warm-up, `hey` at 1, 4, 16 and 64 clients, in interleaved roun
 
 Run it through tools/bench-http.sh, which checks the prerequisites. Servers (--servers):
   service       java -jar target/alexnet-service.jar, weights from the shared .npy
+  service-bf16  the same with ALEXNET_PRECISION=bf16 (CPUs with AVX512_BF16 or AMX)
   fastapi       FastAPI + uvicorn (1 worker) + ONNX Runtime + Pillow, no batching
   fastapi-draft the same with Pillow's draft() (DCT-domain JPEG reduction to >= 256 x 256)
   ray           Ray Serve, @serve.batch 32 / 5 ms, PyTorch torch.compile, Pillow
@@ -28,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("PEERS_VENV", "/opt/alexnet-peers"))
 PY = str(VENV / "bin/python")
-PORTS = {"service": 18089, "fastapi": 18100, "fastapi-draft": 18101, "ray": 18200}
+PORTS = {"service": 18089, "service-bf16": 18092, "fastapi": 18100, "fastapi-draft": 18101, "ray": 18200}
 CLIENTS = [1, 4, 16, 64]
 
 
@@ -55,7 +56,9 @@ def start(server, work, env_extra):
     port = PORTS[server]
     env = dict(os.environ, **env_extra)
     logf = open(work / f"{server}.log", "w")
-    if server == "service":
+    if server in ("service", "service-bf16"):
+        if server == "service-bf16":
+            env["ALEXNET_PRECISION"] = "bf16"
         cmd = ["java", *os.environ.get("SERVICE_JAVA_OPTS", "").split(), "-jar", str(ROOT / "target/alexnet-service.jar"),
                "--server.address=127.0.0.1", f"--server.port={port}", "--management.server.address=127.0.0.1",
                f"--management.server.port={port + 1}"]
@@ -246,17 +249,17 @@ def report(cells, servers, images, clients):
                 row.append(f"{m['rps']:.1f}, {m['p50']:.0f} / {m['p99']:.0f}")
             rss = [x["rssMiB"] for x in cells if x.get("server") == s and "rssMiB" in x]
             print(f"| {s} | " + " | ".join(row) + f" | {statistics.median(rss):.0f} |" if rss else " |")
-        if "service" in servers:
-            peers = [s for s in servers if s != "service"]
+        peers = [s for s in servers if not s.startswith("service")]
+        for ours_name in (s for s in servers if s in ("service", "service-bf16")):
             ratios = []
             for c in clients:
                 best = max((med[(p, c)] for p in peers if (p, c) in med), key=lambda m: m["rps"], default=None)
-                if best and ("service", c) in med:
-                    ours = med[("service", c)]
+                if best and (ours_name, c) in med:
+                    ours = med[(ours_name, c)]
                     ratios.append(f"{ours['rps'] / best['rps']:.2f}x img/s, p99 {ours['p99']:.0f} vs {best['p99']:.0f}")
                 else:
                     ratios.append("")
-            print("| service / best peer | " + " | ".join(ratios) + " | |")
+            print(f"| {ours_name} / best peer | " + " | ".join(ratios) + " | |")
         hey_cpu = [x["heyCpu"] for x in cells if x.get("image") == name and "heyCpu" in x]
         print(f"load generator (hey) CPU: median {statistics.median(hey_cpu):.0f}%, max {max(hey_cpu):.0f}% of one core")
     t5 = {x["server"]: x["top5"] for x in cells if "top5" in x and x.get("image") == "small"}
