@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
+import dev.alexnet.service.classify.TopK;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.network.DnnlAlexNet;
 import dev.alexnet.service.model.Precision;
@@ -107,8 +108,8 @@ public class Bf16Agreement {
             }
             rowMax.add(m);
             maxDiff = Math.max(maxDiff, m);
-            int[] x = top5(fp32[i]);
-            int[] y = top5(bf16[i]);
+            int[] x = TopK.indices(fp32[i], 5);
+            int[] y = TopK.indices(bf16[i], 5);
             topProbability.add((double) fp32[i][x[0]]);
             top1 += x[0] == y[0] ? 1 : 0;
             top5Ordered += Arrays.equals(x, y) ? 1 : 0;
@@ -277,14 +278,6 @@ public class Bf16Agreement {
         return median(ms);
     }
 
-    private static int[] top5(float[] p) {
-        Integer[] idx = new Integer[p.length];
-        for (int i = 0; i < p.length; i++) {
-            idx[i] = i;
-        }
-        Arrays.sort(idx, (x, y) -> Float.compare(p[y], p[x]));
-        return new int[] {idx[0], idx[1], idx[2], idx[3], idx[4]};
-    }
 
     private static int[] sorted(int[] a) {
         int[] c = a.clone();

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 import dev.alexnet.service.model.network.AlexNet;
+import dev.alexnet.service.classify.TopK;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.weights.AlexNetWeights;
 import dev.alexnet.service.model.runtime.NativeBuild;
@@ -78,8 +79,8 @@ public class JpegScaling {
                     }
                     double mse = se / fullCrop.length;
                     psnr.add(mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(255.0 * 255.0 / mse));
-                    int[] a = top5(net.forward(Preprocessor.toTensor(fullCrop), 1).probabilities());
-                    int[] b = top5(net.forward(Preprocessor.toTensor(scaledCrop), 1).probabilities());
+                    int[] a = TopK.indices(net.forward(Preprocessor.toTensor(fullCrop), 1).probabilities(), 5);
+                    int[] b = TopK.indices(net.forward(Preprocessor.toTensor(scaledCrop), 1).probabilities(), 5);
                     top1Changed += a[0] != b[0] ? 1 : 0;
                     top5Changed += Arrays.equals(a, b) ? 0 : 1;
                     top5SetChanged += Arrays.equals(sorted(a), sorted(b)) ? 0 : 1;
@@ -102,14 +103,6 @@ public class JpegScaling {
         System.out.printf(Locale.ROOT, "decode + crop, median: full %.1f ms, scaled %.1f ms%n", median(fullMs), median(scaledMs));
     }
 
-    private static int[] top5(float[] p) {
-        Integer[] idx = new Integer[p.length];
-        for (int i = 0; i < p.length; i++) {
-            idx[i] = i;
-        }
-        Arrays.sort(idx, (x, y) -> Float.compare(p[y], p[x]));
-        return new int[] {idx[0], idx[1], idx[2], idx[3], idx[4]};
-    }
 
     private static int[] sorted(int[] a) {
         int[] c = a.clone();

@@ -73,6 +73,15 @@ public final class BenchCommand {
                          List<Cell> results) {
     }
 
+    /** An option's value read by {@code parse}, or a usage error that names what it takes. */
+    private static <T> T choice(String value, java.util.function.Function<String, T> parse, String takes) {
+        try {
+            return parse.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(takes + ": " + value);
+        }
+    }
+
     public int run(List<String> args) {
         List<Integer> batches = List.of(1, 8, 32, 64);
         double seconds = 5;
@@ -99,30 +108,12 @@ public final class BenchCommand {
                 case "--seed" -> seed = Launcher.parseLong(Launcher.value(args, ++i, arg), arg);
                 case "--cpu-extension" -> extension = Launcher.value(args, ++i, arg);
                 case "--json" -> json = true;
-                case "--dense" -> {
-                    String value = Launcher.value(args, ++i, arg);
-                    try {
-                        dense = DensePathProbe.Setting.parse(value);
-                    } catch (IllegalArgumentException e) {
-                        throw new UsageException("--dense takes auto, gemv or batched: " + value);
-                    }
-                }
-                case "--pass" -> {
-                    String value = Launcher.value(args, ++i, arg);
-                    try {
-                        passSetting = PassSetting.parse(value);
-                    } catch (IllegalArgumentException e) {
-                        throw new UsageException("--pass takes auto, onednn or nd4j: " + value);
-                    }
-                }
-                case "--precision" -> {
-                    String value = Launcher.value(args, ++i, arg);
-                    try {
-                        precision = Precision.parse(value);
-                    } catch (IllegalArgumentException e) {
-                        throw new UsageException("--precision takes fp32 or bf16: " + value);
-                    }
-                }
+                case "--dense" -> dense = choice(Launcher.value(args, ++i, arg), DensePathProbe.Setting::parse,
+                        "--dense takes auto, gemv or batched");
+                case "--pass" -> passSetting = choice(Launcher.value(args, ++i, arg), PassSetting::parse,
+                        "--pass takes auto, onednn or nd4j");
+                case "--precision" -> precision = choice(Launcher.value(args, ++i, arg), Precision::parse,
+                        "--precision takes fp32 or bf16");
                 case "--parallel" -> parallel = Launcher.positiveInt(Launcher.value(args, ++i, arg), arg);
                 case "--train" -> {
                     train = Launcher.value(args, ++i, arg);
