@@ -34,7 +34,7 @@ import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;
 
 /**
- * The packaged jar's gRPC endpoint at 4 x its measured gRPC capacity for 20 s, open loop, from 8
+ * The packaged jar's gRPC endpoint at 2 x its measured gRPC capacity for 20 s, open loop, from 8
  * connections (so the 100-stream limit per connection does not hold the load back on the client's
  * side): the same promises as HTTP. Every call ends with OK, or RESOURCE_EXHAUSTED carrying a
  * RetryInfo when the queue is full (fast, and counted), or DEADLINE_EXCEEDED with a RetryInfo when the
@@ -98,7 +98,7 @@ class GrpcOverloadIT {
     }
 
     @Test
-    void fourTimesCapacityOverGrpcGetsAnswersOrFastRetryableRefusals() throws Exception {
+    void twiceCapacityOverGrpcGetsAnswersOrFastRetryableRefusals() throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         List<ManagedChannel> channels = new ArrayList<>();
         ExecutorService closedLoop = Executors.newFixedThreadPool(16);
@@ -136,8 +136,11 @@ class GrpcOverloadIT {
             double capacity = served.get() / ((System.nanoTime() - measureStart) / 1e9);
             assertThat(capacity).as("measured gRPC capacity, calls/s").isGreaterThan(1);
 
-            // 2. Overload: 4 x capacity, open loop, 20 s.
-            double rate = 4 * capacity;
+            // 2. Overload: 2 x capacity, open loop, 20 s. At 4 x (the earlier factor) a Zen 5 EPYC's capacity of
+            // 62 to 81 calls/s meant 250 to 330 calls/s of 0.6 MB fp32 tensors, 150 to 200 MB/s through this JVM's
+            // client and the server's transport on the same 2 cores: the client fell 25 to 50% behind its schedule,
+            // and the latencies measured its own backlog (refusals 6.6 to 10 s), whatever the server did.
+            double rate = 2 * capacity;
             int total = (int) Math.round(rate * 20);
             OpenLoop.Run<Outcome> run = OpenLoop.run(jar, http, rate, total, (i, start) -> call(stubs.get(i % CONNECTIONS), request));
             List<CompletableFuture<Outcome>> calls = run.sent();
@@ -178,7 +181,8 @@ class GrpcOverloadIT {
             assertThat(counts.keySet()).as("every call ends answered, refused as busy, or past the server's deadline")
                     .allMatch(k -> k.equals("OK") || k.equals("RESOURCE_EXHAUSTED") || k.equals("DEADLINE_EXCEEDED (server's deadline)"));
             assertThat(counts.get("OK")).as("accepted calls").isNotNull();
-            assertThat(counts.get("RESOURCE_EXHAUSTED")).as("refused calls at 4 x capacity").isNotNull();
+            assertThat(offeredSeconds).as("the client kept its schedule (20 s), so the latencies are the server's").isLessThan(24);
+            assertThat(counts.get("RESOURCE_EXHAUSTED")).as("refused calls at 2 x capacity").isNotNull();
             assertThat(withoutRetryInfo).as("RESOURCE_EXHAUSTED without RetryInfo").isZero();
             // A refusal costs next to nothing: it must not wait behind the queue it was refused from.
             assertThat(pct(refused, 0.5)).as("median refusal, ms").isLessThan(Math.min(500, pct(accepted, 0.5)));

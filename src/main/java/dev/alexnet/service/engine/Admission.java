@@ -29,6 +29,12 @@ final class Admission {
 
     /** Each pass's weight in {@link #slowdown} against the passes before it. */
     private static final double DECAY = 0.8;
+    /**
+     * Each decoded image's weight in the decoding pace: about the last 20 images, so that one stall
+     * (a 300 ms collection while a model version loads) moves the pace by 15 ms rather than 60, and
+     * 16 waiting small photos are not refused for it.
+     */
+    private static final double DECODE_DECAY = 0.95;
 
     private final Batcher.Settings settings;
     private final Semaphore room;
@@ -49,7 +55,7 @@ final class Admission {
     private long busySinceNanos;
     /**
      * The decoding stage's recent pace: nanoseconds per image that came out of decoding (or was
-     * released) while images were on their way, decayed by {@link #DECAY} per arrival; 0 until learnt.
+     * released) while images were on their way, decayed by {@link #DECODE_DECAY} per arrival; 0 until learnt.
      */
     private volatile double decodeNanosPerImage;
     private double decodedImages;
@@ -98,8 +104,8 @@ final class Admission {
         synchronized (lock) {
             long now = System.nanoTime();
             if (decodingSinceNanos != 0) {
-                decodedImages = DECAY * decodedImages + images;
-                decodingNanos = DECAY * decodingNanos + (now - decodingSinceNanos);
+                decodedImages = DECODE_DECAY * decodedImages + images;
+                decodingNanos = DECODE_DECAY * decodingNanos + (now - decodingSinceNanos);
                 decodeNanosPerImage = decodingNanos / decodedImages;
             }
             decodingSinceNanos = pending.addAndGet(-images) > 0 ? now : 0;

@@ -3,6 +3,9 @@ package dev.alexnet.service.api.v2;
 import dev.alexnet.service.api.RequestAttributes;
 import dev.alexnet.service.api.http.ApiKeys;
 import dev.alexnet.service.api.problem.ProblemType;
+import dev.alexnet.service.engine.Batcher;
+import dev.alexnet.service.metrics.AlexNetMetrics;
+import io.grpc.StatusRuntimeException;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -19,6 +22,12 @@ import org.springframework.stereotype.Component;
  * put in the log lines) and the API keys, presented as {@code x-api-key} or
  * {@code authorization: Bearer} metadata (UNAUTHENTICATED without one). As on REST, liveness and
  * readiness, gRPC health checking and reflection stay open.
+ * <p>
+ * And, as REST's admission filter does before a body is read, {@code ModelInfer} is refused from its
+ * headers alone when the queue has no room (RESOURCE_EXHAUSTED with RetryInfo) or the service is
+ * draining (UNAVAILABLE), so that a refusal skips parsing and copying the call's 0.6 MB of tensor
+ * per image (what the client sent before the stream was reset still crosses the transport). Calls
+ * that pass are still checked when they reserve their room.
  */
 @Component
 @GlobalServerInterceptor
@@ -28,10 +37,30 @@ class GrpcGuard implements ServerInterceptor {
     static final Metadata.Key<String> API_KEY = Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
-    private final ApiKeys keys;
+    static final String MODEL_INFER = "inference.GRPCInferenceService/ModelInfer";
 
-    GrpcGuard(ApiKeys keys) {
+    private final ApiKeys keys;
+    private final Batcher batcher;
+    private final AlexNetMetrics metrics;
+
+    /** With {@code batcher} null, no admission check (the tests of keys and ids alone). */
+    GrpcGuard(ApiKeys keys, Batcher batcher, AlexNetMetrics metrics) {
         this.keys = keys;
+        this.batcher = batcher;
+        this.metrics = metrics;
+    }
+
+    /** Closes a ModelInfer call unread, counted as the service counts every refusal. */
+    private void refuse(ServerCall<?, ?> call, ProblemType refusal) {
+        if (refusal == ProblemType.QUEUE_FULL) {
+            batcher.countQueueFullRefusal();
+        }
+        metrics.rejected(refusal.rejectReason()).increment();
+        metrics.requests(AlexNetMetrics.Endpoint.GRPC_INFER, refusal.outcome(), AlexNetMetrics.NO_MODEL, AlexNetMetrics.NO_MODEL)
+                .increment();
+        StatusRuntimeException e = GrpcStatuses.of(refusal, refusal == ProblemType.SHUTTING_DOWN
+                ? "the service is shutting down" : "the inference queue is full; retry shortly");
+        call.close(e.getStatus(), e.getTrailers() == null ? new Metadata() : e.getTrailers());
     }
 
     static boolean open(String fullMethodName) {
@@ -62,6 +91,13 @@ class GrpcGuard implements ServerInterceptor {
                 withId.close(GrpcStatuses.of(ProblemType.UNAUTHORIZED, presented == null
                         ? "an API key is required: send it as x-api-key or authorization: Bearer metadata" : "the API key is not valid")
                         .getStatus(), new Metadata());
+                return new ServerCall.Listener<>() { };
+            }
+        }
+        if (batcher != null && call.getMethodDescriptor().getFullMethodName().equals(MODEL_INFER)) {
+            ProblemType refusal = !batcher.isAccepting() ? ProblemType.SHUTTING_DOWN : !batcher.hasRoom() ? ProblemType.QUEUE_FULL : null;
+            if (refusal != null) {
+                refuse(withId, refusal);
                 return new ServerCall.Listener<>() { };
             }
         }

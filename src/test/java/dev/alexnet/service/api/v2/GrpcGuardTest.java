@@ -4,16 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import dev.alexnet.service.api.http.ApiKeys;
 import dev.alexnet.service.api.v2.proto.GRPCInferenceServiceGrpc;
+import dev.alexnet.service.api.v2.proto.ModelInferRequest;
 import dev.alexnet.service.api.v2.proto.ModelMetadataRequest;
 import dev.alexnet.service.api.v2.proto.ServerLiveRequest;
 import dev.alexnet.service.api.v2.proto.ServerMetadataRequest;
 import dev.alexnet.service.config.SecurityProperties;
+import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
@@ -30,20 +33,30 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** API keys as gRPC metadata, over a real loopback connection: UNAUTHENTICATED without one, health calls open, request ids echoed. */
+/**
+ * API keys as gRPC metadata, over a real loopback connection: UNAUTHENTICATED without one, health
+ * calls open, request ids echoed; and ModelInfer refused from its headers when the queue is full or
+ * the service drains.
+ */
 class GrpcGuardTest {
 
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final AlexNetMetrics metrics = new AlexNetMetrics(registry);
+    /** A queue of one image whose passes never finish: one reservation fills it. */
+    private final Batcher batcher = new Batcher((input, n) -> {
+        throw new IllegalStateException("no pass runs in these tests");
+    }, new Batcher.Settings(1, Duration.ZERO, 1, Duration.ofSeconds(10)));
     private Server server;
     private ManagedChannel channel;
 
     @BeforeEach
     void start() throws Exception {
         // The calls made here never reach the classifier: serverLive and serverMetadata do not use it,
-        // and refused calls stop in the guard.
+        // and refused calls stop in the guard (a ModelInfer that reached the service would fail on its null registry).
         ApiKeys keys = new ApiKeys(new SecurityProperties(List.of("s3cret"), List.of()));
         server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(ServerInterceptors.intercept(new GrpcInferenceService(null, null,
-                        new AlexNetMetrics(new SimpleMeterRegistry())), new GrpcGuard(keys)))
+                .addService(ServerInterceptors.intercept(new GrpcInferenceService(null, null, metrics),
+                        new GrpcGuard(keys, batcher, metrics)))
                 .build().start();
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
     }
@@ -52,6 +65,33 @@ class GrpcGuardTest {
     void stop() throws Exception {
         channel.shutdownNow();
         server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        batcher.close();
+    }
+
+    @Test
+    void modelInferIsRefusedUnreadWhileTheQueueIsFullAndWhileTheServiceDrains() {
+        Metadata key = new Metadata();
+        key.put(GrpcGuard.API_KEY, "s3cret");
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        ModelInferRequest request = ModelInferRequest.newBuilder().setModelName("alexnet").build();
+        Batcher.Reservation full = batcher.reserve(1);
+        assertThatThrownBy(() -> stub(key, trailers).modelInfer(request))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                    assertThat(e.getStatus().getDescription()).contains("queue is full");
+                    com.google.rpc.Status details = io.grpc.protobuf.StatusProto.fromThrowable(e);
+                    assertThat(details).isNotNull();
+                    assertThat(details.getDetailsList()).anyMatch(d -> d.is(com.google.rpc.RetryInfo.class));
+                });
+        assertThat(registry.get("alexnet.rejected").tag("reason", "queue_full").counter().count()).isEqualTo(1);
+        assertThat(registry.get("alexnet.requests").tag("endpoint", "grpc_infer").tag("outcome", "rejected").tag("model", "none").counter().count())
+                .isEqualTo(1);
+        full.close();
+        batcher.stopAccepting();
+        assertThatThrownBy(() -> stub(key, trailers).modelInfer(request))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(registry.get("alexnet.rejected").tag("reason", "shutting_down").counter().count()).isEqualTo(1);
     }
 
     private GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub(Metadata headers, AtomicReference<Metadata> trailers) {
