@@ -8,33 +8,15 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Who gets into the queue, and the time estimate that decides it: room in images (a semaphore of
  * {@code queueCapacity} permits, taken at reservation and given back when the image's batch
- * forms) and in time ({@code maxQueueWait} of work). The wait is estimated for the two stages an
- * image goes through after it is taken, and the longer one counts, since they overlap: its
- * decoding, behind the images still being decoded, at the rate images have recently come out of
- * decoding while some were on their way ({@link #arrived}); and its pass, behind every image
- * reserved, at the warm-up's {@link PassTimes} times the slowdown of passes served while decoded
- * work waited for them. A request that does not fit is refused at once, never blocked. The pass
- * loop reports each pass here ({@link #passStarted}, {@link #passEnded}) so that the estimate
- * follows the machine's real speed.
- * <p>
- * The two are kept apart because one ratio for both misjudged photos. When decoding is the
- * bottleneck (5 MB phone photos, 40 ms or more each), passes run one or two images at a time and
- * most of the time between them is spent waiting for the next decode; counted as a slow pass (10
- * to 30 times the warm-up's batch-1 time) and multiplied into a batched pass's time, the estimate
- * jumped past the bound while the queue held a handful of images. On a Zen 5 EPYC at 16 phone-photo
- * clients that refused 646 of 936 requests, and at 64 clients 3,147 of 3,223 (5 images/s served),
- * each refusal costing a closed connection and a resent 5 MB body.
+ * forms) and in time ({@code maxQueueWait} of work, estimated as the passes the queue needs at the
+ * warm-up's {@link PassTimes} times the slowdown observed while serving). A request that does not
+ * fit is refused at once, never blocked. The pass loop reports each pass here
+ * ({@link #passStarted}, {@link #passEnded}) so that the estimate follows the machine's real speed.
  */
 final class Admission {
 
     /** Each pass's weight in {@link #slowdown} against the passes before it. */
     private static final double DECAY = 0.8;
-    /**
-     * Each decoded image's weight in the decoding pace: about the last 20 images, so that one stall
-     * (a 300 ms collection while a model version loads) moves the pace by 15 ms rather than 60, and
-     * 16 waiting small photos are not refused for it.
-     */
-    private static final double DECODE_DECAY = 0.95;
 
     private final Batcher.Settings settings;
     private final Semaphore room;
@@ -51,17 +33,8 @@ final class Admission {
     private volatile double slowdown = 1;
     private double busyNanos;
     private double expectedNanos;
-    /** When the last pass ended, if decoded work was waiting then (so the next pass follows without idling); else 0. */
+    /** When the last pass ended, if work was waiting then (so the next pass follows without idling); else 0. */
     private long busySinceNanos;
-    /**
-     * The decoding stage's recent pace: nanoseconds per image that came out of decoding (or was
-     * released) while images were on their way, decayed by {@link #DECODE_DECAY} per arrival; 0 until learnt.
-     */
-    private volatile double decodeNanosPerImage;
-    private double decodedImages;
-    private double decodingNanos;
-    /** Since when images have been on their way without a break (0 if none are), under {@link #lock}. */
-    private long decodingSinceNanos;
     /** Images in the forward pass under way, and when it started. */
     private volatile int running;
     private volatile long runningSinceNanos;
@@ -92,24 +65,14 @@ final class Admission {
                 throw new InferenceRejectedException(InferenceRejectedException.Reason.QUEUE_FULL,
                         "the inference queue is full (" + settings.queueCapacity() + " images); retry shortly");
             }
-            if (pending.getAndAdd(images) == 0) {
-                decodingSinceNanos = System.nanoTime();
-            }
         }
+        pending.addAndGet(images);
         return new Batcher.Reservation(this, images);
     }
 
     /** A reservation is submitted or released: its images are no longer on their way. */
     void arrived(int images) {
-        synchronized (lock) {
-            long now = System.nanoTime();
-            if (decodingSinceNanos != 0) {
-                decodedImages = DECODE_DECAY * decodedImages + images;
-                decodingNanos = DECODE_DECAY * decodingNanos + (now - decodingSinceNanos);
-                decodeNanosPerImage = decodingNanos / decodedImages;
-            }
-            decodingSinceNanos = pending.addAndGet(-images) > 0 ? now : 0;
-        }
+        pending.addAndGet(-images);
     }
 
     /** A reservation released unused: its room is free again. */
@@ -135,9 +98,8 @@ final class Admission {
     }
 
     /**
-     * How long {@code more} images would take to be answered: the longer of their decoding behind
-     * the images still on their way, at the decoding stage's recent pace, and their pass behind the
-     * queued images and the pass under way, at the passes' recent speed; 0 without pass times.
+     * How long {@code more} images would take to be answered behind the queued ones and the pass
+     * under way, at the recent speed; 0 without pass times.
      */
     long estimatedWaitNanos(int more) {
         PassTimes times = settings.passTimes();
@@ -153,8 +115,7 @@ final class Admission {
             factor = Math.max(factor, (double) (System.nanoTime() - since) / Math.max(1, times.nanos(underWay)));
             passes += times.nanos(underWay);
         }
-        double decoding = decodeNanosPerImage * (pending.get() + more);
-        return (long) Math.max(factor * passes, decoding);
+        return (long) (factor * passes);
     }
 
     /** Whether a request for one image would be taken now: accepting, with room in images and in time. */
@@ -182,11 +143,7 @@ final class Admission {
         }
     }
 
-    /**
-     * A pass over {@code images} ended at {@code endNanos}: the slowdown learns from it if decoded
-     * work was waiting before it. Images still being decoded do not count: the loop waiting for
-     * them is not a slow pass, and the decoding stage's pace is learnt apart ({@link #arrived}).
-     */
+    /** A pass over {@code images} ended at {@code endNanos}: the slowdown learns from it if work was waiting before it. */
     void passEnded(int images, long endNanos) {
         running = 0;
         if (busySinceNanos != 0 && settings.passTimes() != null) {
@@ -195,7 +152,7 @@ final class Admission {
             expectedNanos = DECAY * expectedNanos + expected;
             slowdown = Math.max(1, Math.max(busyNanos / expectedNanos, (endNanos - busySinceNanos) / expected));
         }
-        busySinceNanos = queueDepth() - pending.get() > 0 ? endNanos : 0;
+        busySinceNanos = queueDepth() > 0 ? endNanos : 0;
     }
 
     void stopAccepting() {

@@ -20,11 +20,10 @@ import dev.alexnet.service.model.AlexNetArchitecture;
  * images wait and form the next batch.
  * <p>
  * The queue is bounded in images, and in time: by {@code maxQueueWait} of work, estimated as the
- * longer of two stages ({@link Admission}): the decoding of the images still on their way, at the
- * pace images have recently come out of decoding, and the passes the queue needs (at the warm-up's
- * {@link PassTimes}) times the slowdown observed while serving (the wall time between the ends of
- * consecutive passes while decoded work was waiting, against the warm-up's time for such a pass, so
- * that contention for the CPU counts). A request that does not fit is refused at once
+ * passes it needs (at the warm-up's {@link PassTimes}) times the slowdown observed while serving
+ * (the wall time between the ends of consecutive passes while work was waiting, against the
+ * warm-up's time for such a pass; so that decoding and any contention for the CPU count too). A
+ * request that does not fit is refused at once
  * ({@link InferenceRejectedException.Reason#QUEUE_FULL}), never blocked; every accepted request
  * completes exactly once: with results, with a deadline error, or with the pass's failure, which
  * fails only that batch. Plain Java, no HTTP.

@@ -253,37 +253,6 @@ class BatcherTest {
         assertThat(batcher.estimatedWaitNanos(4)).as("two passes").isCloseTo(2 * batcher.estimatedWaitNanos(2), org.assertj.core.data.Offset.offset(2L));
     }
 
-    /**
-     * Decoding, not the pass, is the bottleneck (phone photos): each image takes 60 ms to decode
-     * and 1 ms to pass. Images still on their way are estimated at the decoding stage's pace, not
-     * at the pass's: three being decoded put a fourth 4 x 60 ms out, past a 200 ms bound, where the
-     * passes alone would say 1 ms (and the loop's waits for decodes do not count as slow passes).
-     */
-    @Test
-    void imagesStillBeingDecodedAreEstimatedAtTheDecodingStagesPace() throws Exception {
-        batcher = new Batcher(echo, new Batcher.Settings(4, Duration.ZERO, 256, Duration.ofSeconds(10), Duration.ofMillis(200),
-                new PassTimes(1_000_000, 0)));
-        for (int i = 0; i < 8; i++) {
-            Batcher.Reservation r = batcher.reserve(1);
-            Thread.sleep(60);
-            batcher.submit(r, List.of(image(i))).get(5, TimeUnit.SECONDS);
-        }
-        List<Batcher.Reservation> decoding = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            decoding.add(batcher.reserve(1));
-        }
-        assertThat(batcher.estimatedWaitNanos(1)).as("four decodes at about 60 ms each")
-                .isBetween(TimeUnit.MILLISECONDS.toNanos(200), TimeUnit.MILLISECONDS.toNanos(480));
-        assertThat(batcher.hasRoom()).as("past the 200 ms bound").isFalse();
-        assertThatThrownBy(() -> batcher.reserve(1)).isInstanceOf(InferenceRejectedException.class)
-                .hasMessageContaining("limit 0.2 s");
-        for (Batcher.Reservation r : decoding) {
-            r.close();
-        }
-        Batcher.Reservation last = batcher.reserve(1);
-        assertThat(batcher.submit(last, List.of(image(9))).get(5, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(9f);
-    }
-
     @Test
     void anImageThatWaitedPastTheTimeBoundIsAnsweredNotRunLate() throws Exception {
         batcher = new Batcher(echo, new Batcher.Settings(4, Duration.ZERO, 16, Duration.ofSeconds(10), Duration.ofMillis(100),
