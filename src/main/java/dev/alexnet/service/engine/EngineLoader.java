@@ -128,10 +128,6 @@ public final class EngineLoader {
         if (pass == PassSetting.ND4J || (pass == PassSetting.AUTO && gpu)) {
             return new AlexNet(weights);
         }
-        if (precision != Precision.FP32 && !DnnlAlexNet.hasBf16Instructions()) {
-            throw new IllegalStateException("alexnet.precision=bf16 needs a CPU with AVX512_BF16 or AMX; oneDNN finds "
-                    + DnnlAlexNet.runtime());
-        }
         try {
             DnnlAlexNet network = new DnnlAlexNet(weights, precision);
             log.info("Forward pass on oneDNN's primitives ({}): {}", DnnlAlexNet.runtime(), network.layouts(1));
@@ -139,6 +135,11 @@ public final class EngineLoader {
         } catch (RuntimeException | LinkageError e) {
             if (pass == PassSetting.ONEDNN) {
                 throw new IllegalStateException("alexnet.backend.forward-pass=onednn, but oneDNN could not run the network", e);
+            }
+            if (precision != Precision.FP32) {
+                // DnnlAlexNet refuses bf16 on a CPU without it: say why, rather than fall back to ND4J's fp32 pass.
+                throw new IllegalStateException("alexnet.precision=" + precision.label() + ", but oneDNN could not run the network: "
+                        + e.getMessage(), e);
             }
             log.warn("oneDNN's runtime could not run the network ({}): the forward pass runs on ND4J's ops", e.toString());
             return new AlexNet(weights);

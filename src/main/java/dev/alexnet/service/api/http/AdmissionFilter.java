@@ -46,10 +46,9 @@ class AdmissionFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        ProblemType refusal = !batcher.isAccepting() ? ProblemType.SHUTTING_DOWN
-                : !batcher.hasRoom() ? ProblemType.QUEUE_FULL : null;
+        ProblemType refusal = ProblemType.admission(batcher);
         long cost = uploads.cost(request.getContentLengthLong());
-        String detail = refusal == ProblemType.SHUTTING_DOWN ? "the service is shutting down" : "the inference queue is full; retry shortly";
+        String detail = refusal == null ? null : refusal.admissionDetail();
         if (refusal == null) {
             if (uploads.tryTake(cost)) {
                 try {

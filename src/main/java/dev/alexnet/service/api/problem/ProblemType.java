@@ -93,6 +93,20 @@ public enum ProblemType {
      * The problem type of any refusal the API or the layers under it throw, or null for an
      * unexpected failure (which is a 500 and logged, never a client's fault).
      */
+    /**
+     * Why {@code batcher} would refuse a request before reading it: {@link #SHUTTING_DOWN} while it
+     * drains, {@link #QUEUE_FULL} without room in images or time; null when it would take it. REST's
+     * admission filter and gRPC's guard both ask here, so the two protocols refuse alike.
+     */
+    public static ProblemType admission(dev.alexnet.service.engine.Batcher batcher) {
+        return !batcher.isAccepting() ? SHUTTING_DOWN : !batcher.hasRoom() ? QUEUE_FULL : null;
+    }
+
+    /** The detail of an {@link #admission} refusal. */
+    public String admissionDetail() {
+        return this == SHUTTING_DOWN ? "the service is shutting down" : "the inference queue is full; retry shortly";
+    }
+
     public static ProblemType of(Throwable e) {
         if (e instanceof ApiException api) {
             return api.type();

@@ -58,8 +58,7 @@ class GrpcGuard implements ServerInterceptor {
         metrics.rejected(refusal.rejectReason()).increment();
         metrics.requests(AlexNetMetrics.Endpoint.GRPC_INFER, refusal.outcome(), AlexNetMetrics.NO_MODEL, AlexNetMetrics.NO_MODEL)
                 .increment();
-        StatusRuntimeException e = GrpcStatuses.of(refusal, refusal == ProblemType.SHUTTING_DOWN
-                ? "the service is shutting down" : "the inference queue is full; retry shortly");
+        StatusRuntimeException e = GrpcStatuses.of(refusal, refusal.admissionDetail());
         call.close(e.getStatus(), e.getTrailers() == null ? new Metadata() : e.getTrailers());
     }
 
@@ -95,7 +94,7 @@ class GrpcGuard implements ServerInterceptor {
             }
         }
         if (batcher != null && call.getMethodDescriptor().getFullMethodName().equals(MODEL_INFER)) {
-            ProblemType refusal = !batcher.isAccepting() ? ProblemType.SHUTTING_DOWN : !batcher.hasRoom() ? ProblemType.QUEUE_FULL : null;
+            ProblemType refusal = ProblemType.admission(batcher);
             if (refusal != null) {
                 refuse(withId, refusal);
                 return new ServerCall.Listener<>() { };
