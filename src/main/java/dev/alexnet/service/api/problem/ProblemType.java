@@ -90,10 +90,6 @@ public enum ProblemType {
     }
 
     /**
-     * The problem type of any refusal the API or the layers under it throw, or null for an
-     * unexpected failure (which is a 500 and logged, never a client's fault).
-     */
-    /**
      * Why {@code batcher} would refuse a request before reading it: {@link #SHUTTING_DOWN} while it
      * drains, {@link #QUEUE_FULL} without room in images or time; null when it would take it. REST's
      * admission filter and gRPC's guard both ask here, so the two protocols refuse alike.
@@ -107,6 +103,10 @@ public enum ProblemType {
         return this == SHUTTING_DOWN ? "the service is shutting down" : "the inference queue is full; retry shortly";
     }
 
+    /**
+     * The problem type of any refusal the API or the layers under it throw, or null for an
+     * unexpected failure (which is a 500 and logged, never a client's fault).
+     */
     public static ProblemType of(Throwable e) {
         if (e instanceof ApiException api) {
             return api.type();
