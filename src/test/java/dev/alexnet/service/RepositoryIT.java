@@ -162,7 +162,11 @@ class RepositoryIT {
                     answers.size(), statuses, duringSwitch, (switchEnd - switchStart) / 1e9, before, after, rssBeforeFlowers / 1024,
                     rssWithFlowers / 1024, rssBeforeCopy / 1024, rssWithCopy / 1024, rssAfterUnload / 1024);
 
-            assertThat(statuses.keySet()).as("every request of the 16 clients answered 200, through every change").containsOnly(200);
+            long started = answers.get(0).atNanos();
+            List<String> failed = answers.stream().filter(a -> a.status() != 200).limit(5)
+                    .map(a -> String.format("%.1f s: %d %s", (a.atNanos() - started) / 1e9, a.status(), a.top())).toList();
+            assertThat(statuses.keySet()).as("every request of the 16 clients answered 200, through every change (switch from %.1f to %.1f s; "
+                            + "first failures %s)", (switchStart - started) / 1e9, (switchEnd - started) / 1e9, failed).containsOnly(200);
             assertThat(duringSwitch).as("requests answered while alexnet/2 was loading").isPositive();
             assertThat(after).as("alexnet/2's weights answer after the switch").isNotEqualTo(before);
             assertThat(rssWithCopy - rssBeforeCopy).as("a full-size version's RSS, KiB").isGreaterThan(150_000);

@@ -2,7 +2,6 @@ package dev.alexnet.service.classify;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.function.Function;
 
 import dev.alexnet.service.engine.Batcher;
@@ -11,6 +10,7 @@ import dev.alexnet.service.engine.EngineLoader;
 import dev.alexnet.service.engine.PassSetting;
 import dev.alexnet.service.model.Precision;
 import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.engine.InferenceThread;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
 import dev.alexnet.service.model.repository.ModelConfig;
@@ -27,7 +27,7 @@ import dev.alexnet.service.preprocess.Preprocessor;
 public final class VersionLoader implements ModelRegistry.Loader {
 
     private final Batcher batcher;
-    private final ExecutorService inferenceThread;
+    private final InferenceThread inferenceThread;
     private final AlexNetMetrics metrics;
     private final Preprocessor.Mode defaultMode;
     private final Function<Preprocessor.Mode, Preprocessor> preprocessors;
@@ -40,7 +40,7 @@ public final class VersionLoader implements ModelRegistry.Loader {
     /**
      * @param preprocessors makes the preprocessor for a mode (called once per mode)
      */
-    public VersionLoader(Batcher batcher, ExecutorService inferenceThread, AlexNetMetrics metrics, Preprocessor.Mode defaultMode,
+    public VersionLoader(Batcher batcher, InferenceThread inferenceThread, AlexNetMetrics metrics, Preprocessor.Mode defaultMode,
                          Function<Preprocessor.Mode, Preprocessor> preprocessors, int maxBatchSize, int maxImagesPerRequest) {
         this(batcher, inferenceThread, metrics, defaultMode, preprocessors, maxBatchSize, maxImagesPerRequest, PassSetting.AUTO,
                 Precision.FP32);
@@ -50,7 +50,7 @@ public final class VersionLoader implements ModelRegistry.Loader {
      * As above, each version's forward pass chosen by {@code pass} ({@code alexnet.backend.forward-pass})
      * and computing in {@code precision} ({@code alexnet.precision}).
      */
-    public VersionLoader(Batcher batcher, ExecutorService inferenceThread, AlexNetMetrics metrics, Preprocessor.Mode defaultMode,
+    public VersionLoader(Batcher batcher, InferenceThread inferenceThread, AlexNetMetrics metrics, Preprocessor.Mode defaultMode,
                          Function<Preprocessor.Mode, Preprocessor> preprocessors, int maxBatchSize, int maxImagesPerRequest,
                          PassSetting pass, Precision precision) {
         this.pass = pass;

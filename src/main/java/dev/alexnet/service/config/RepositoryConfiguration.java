@@ -1,6 +1,5 @@
 package dev.alexnet.service.config;
 
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -10,6 +9,7 @@ import dev.alexnet.service.classify.ModelRegistry;
 import dev.alexnet.service.classify.VersionLoader;
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.engine.InferenceThread;
 import dev.alexnet.service.engine.PassSetting;
 import dev.alexnet.service.model.Precision;
 import dev.alexnet.service.metrics.AlexNetMetrics;
@@ -36,10 +36,10 @@ public class RepositoryConfiguration {
     /** The registry, and what it started (the repository's inference thread, the poll), stopped after it. */
     static final class Served implements DisposableBean {
         final ModelRegistry registry;
-        private final ExecutorService inferenceThread;
+        private final InferenceThread inferenceThread;
         private final ScheduledExecutorService poller;
 
-        Served(ModelRegistry registry, ExecutorService inferenceThread, ScheduledExecutorService poller) {
+        Served(ModelRegistry registry, InferenceThread inferenceThread, ScheduledExecutorService poller) {
             this.registry = registry;
             this.inferenceThread = inferenceThread;
             this.poller = poller;
@@ -68,7 +68,7 @@ public class RepositoryConfiguration {
         }
         // The repository's versions share one inference thread: passes never overlap (the batcher runs one at a
         // time), and one thread's workspace serves them all.
-        ExecutorService inferenceThread = InferenceEngine.newInferenceThread();
+        InferenceThread inferenceThread = InferenceEngine.newInferenceThread();
         Preprocessor.Mode mode = Preprocessor.Mode.parse(preprocessing.mode());
         VersionLoader loader = new VersionLoader(batcher, inferenceThread, metrics, mode,
                 m -> new Preprocessor(new ImageDecoder(limits.maxPixels()), m, preprocessing.maxConcurrentDecodes(),

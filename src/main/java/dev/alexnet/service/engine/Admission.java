@@ -35,9 +35,15 @@ final class Admission {
     private double expectedNanos;
     /** When the last pass ended, if work was waiting then (so the next pass follows without idling); else 0. */
     private long busySinceNanos;
-    /** Images in the forward pass under way, and when it started. */
+    /**
+     * Images in the forward pass under way; when its batch formed; when the pass itself began on
+     * the inference thread (0 while it waits there behind other work, a version's warm-up pass).
+     */
     private volatile int running;
+    private volatile long formedNanos;
     private volatile long runningSinceNanos;
+    /** How long the pass under way waited for the inference thread: a one-off, never a slowdown. */
+    private volatile long waitedForThreadNanos;
 
     Admission(Batcher.Settings settings) {
         this.settings = settings;
@@ -110,9 +116,12 @@ final class Admission {
         double factor = slowdown;
         long passes = times.drainNanos(queueDepth() + more, settings.maxBatchSize());
         if (underWay > 0) {
-            // A pass already running slower than expected raises the estimate before it ends.
+            // A pass already running slower than expected raises the estimate before it ends; one still
+            // waiting for the thread (behind a single warm-up pass, see InferenceThread) does not.
             long since = runningSinceNanos;
-            factor = Math.max(factor, (double) (System.nanoTime() - since) / Math.max(1, times.nanos(underWay)));
+            if (since != 0) {
+                factor = Math.max(factor, (double) (System.nanoTime() - since) / Math.max(1, times.nanos(underWay)));
+            }
             passes += times.nanos(underWay);
         }
         return (long) (factor * passes);
@@ -130,27 +139,42 @@ final class Admission {
 
     /** A batch of {@code images} formed: they leave the queue (their room is free) and their pass starts. */
     void passStarted(int images) {
-        runningSinceNanos = System.nanoTime();
+        formedNanos = System.nanoTime();
+        runningSinceNanos = 0;
+        waitedForThreadNanos = 0;
         running = images;
         room.release(images);
+    }
+
+    /** The pass under way begins on the inference thread (called there). */
+    void passExecuting() {
+        long now = System.nanoTime();
+        waitedForThreadNanos = now - formedNanos;
+        runningSinceNanos = now;
     }
 
     /** The pass under way ended without results (it failed, or every image had expired). */
     void passAbandoned(boolean failed) {
         running = 0;
+        runningSinceNanos = 0;
         if (failed) {
             busySinceNanos = 0;
         }
     }
 
-    /** A pass over {@code images} ended at {@code endNanos}: the slowdown learns from it if work was waiting before it. */
+    /**
+     * A pass over {@code images} ended at {@code endNanos}: the slowdown learns from it if work was
+     * waiting before it, leaving out the pass's wait for the thread.
+     */
     void passEnded(int images, long endNanos) {
         running = 0;
+        runningSinceNanos = 0;
         if (busySinceNanos != 0 && settings.passTimes() != null) {
             double expected = Math.max(1, settings.passTimes().nanos(images));
-            busyNanos = DECAY * busyNanos + (endNanos - busySinceNanos);
+            double busy = Math.max(0, endNanos - busySinceNanos - waitedForThreadNanos);
+            busyNanos = DECAY * busyNanos + busy;
             expectedNanos = DECAY * expectedNanos + expected;
-            slowdown = Math.max(1, Math.max(busyNanos / expectedNanos, (endNanos - busySinceNanos) / expected));
+            slowdown = Math.max(1, Math.max(busyNanos / expectedNanos, busy / expected));
         }
         busySinceNanos = queueDepth() > 0 ? endNanos : 0;
     }

@@ -189,7 +189,7 @@ final class BatchLoop implements AutoCloseable {
         long start = System.nanoTime();
         ForwardResult result;
         try {
-            result = target.infer(input, n);
+            result = target.infer(input, n, admission::passExecuting);
         } catch (RuntimeException e) {
             failedBatches.incrementAndGet();
             // Before completing the futures (their callers' work may run on this thread): the pass is over.

@@ -37,19 +37,19 @@ public final class EngineLoader {
      * {@link #load(Path, long, String)} for an engine that runs its passes on {@code sharedWorker}
      * (a model repository's versions share the one inference thread); null for a thread of its own.
      */
-    public static InferenceEngine load(Path weights, long seed, String cpuExtension, java.util.concurrent.ExecutorService sharedWorker) {
+    public static InferenceEngine load(Path weights, long seed, String cpuExtension, InferenceThread sharedWorker) {
         return load(weights, seed, cpuExtension, PassSetting.AUTO, Precision.FP32, sharedWorker, true);
     }
 
-    /** {@link #load(Path, long, String, java.util.concurrent.ExecutorService)} with the forward pass chosen by {@code pass}. */
+    /** {@link #load(Path, long, String, InferenceThread)} with the forward pass chosen by {@code pass}. */
     public static InferenceEngine load(Path weights, long seed, String cpuExtension, PassSetting pass,
-                                       java.util.concurrent.ExecutorService sharedWorker) {
+                                       InferenceThread sharedWorker) {
         return load(weights, seed, cpuExtension, pass, Precision.FP32, sharedWorker, true);
     }
 
     /** As above, computing in {@code precision} ({@code alexnet.precision}). */
     public static InferenceEngine load(Path weights, long seed, String cpuExtension, PassSetting pass, Precision precision,
-                                       java.util.concurrent.ExecutorService sharedWorker) {
+                                       InferenceThread sharedWorker) {
         return load(weights, seed, cpuExtension, pass, precision, sharedWorker, true);
     }
 
@@ -62,7 +62,7 @@ public final class EngineLoader {
     }
 
     private static InferenceEngine load(Path weights, long seed, String cpuExtension, PassSetting pass, Precision precision,
-                                        java.util.concurrent.ExecutorService sharedWorker, boolean serving) {
+                                        InferenceThread sharedWorker, boolean serving) {
         NativeBuild.select(cpuExtension);
         BackendInfo backend = BackendInfo.current();
         log.info("ND4J backend: {}", backend);

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -19,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.ForwardPass;
 import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.engine.InferenceThread;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.ForwardResult;
@@ -44,7 +44,7 @@ class ModelRegistryTest {
     Path dir;
 
     private Path repo;
-    private ExecutorService inferenceThread;
+    private InferenceThread inferenceThread;
     private Batcher batcher;
     private ModelRegistry registry;
 

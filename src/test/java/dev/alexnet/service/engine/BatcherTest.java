@@ -254,6 +254,56 @@ class BatcherTest {
     }
 
     @Test
+    void aPassWaitingForTheThreadBehindOtherWorkIsNeitherAStallNorASlowdown() throws Exception {
+        // Each pass first waits 150 ms for the thread (a version's warm-up pass ahead of it), then runs in 10 ms as expected.
+        ForwardPass queuedBehindWarmUp = new ForwardPass() {
+            @Override
+            public ForwardResult infer(float[] input, int n) {
+                return echo.infer(input, n);
+            }
+
+            @Override
+            public ForwardResult infer(float[] input, int n, Runnable started) {
+                try {
+                    if (gated.get()) {
+                        gate.await(10, TimeUnit.SECONDS);
+                    } else {
+                        Thread.sleep(150);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                started.run();
+                return infer(input, n);
+            }
+        };
+        gated.set(true);
+        batcher = new Batcher(queuedBehindWarmUp, new Batcher.Settings(1, Duration.ZERO, 256, Duration.ofSeconds(10),
+                Duration.ofMillis(500), new PassTimes(10_000_000, 0)));
+        CompletableFuture<List<Batcher.ImageOutput>> waiting = batcher.submit(List.of(image(0)));
+        CompletableFuture<List<Batcher.ImageOutput>> behind = batcher.submit(List.of(image(1)));
+        Thread.sleep(300);
+        // 300 ms into a pass expected to take 10: had it been running, 30 times slow, and 30 x 20 ms is past the
+        // 500 ms bound. It has not started.
+        assertThat(batcher.estimatedWaitNanos(1)).as("the pass in line, the one queued and one more, at the idle pace")
+                .isEqualTo(30_000_000);
+        assertThat(batcher.hasRoom()).isTrue();
+        gated.set(false);
+        gate.countDown();
+        assertThat(waiting.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isZero();
+        assertThat(behind.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(1f);
+        for (int round = 0; round < 3; round++) {
+            CompletableFuture<List<Batcher.ImageOutput>> first = batcher.submit(List.of(image(1)));
+            CompletableFuture<List<Batcher.ImageOutput>> second = batcher.submit(List.of(image(2)));
+            assertThat(first.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(1f);
+            assertThat(second.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(2f);
+        }
+        // Every pass waited at least 150 ms for the thread, with work queued behind it: none of that is pace.
+        assertThat(batcher.estimatedWaitNanos(1)).as("one pass, still at about the idle pace")
+                .isLessThan(TimeUnit.MILLISECONDS.toNanos(60));
+    }
+
+    @Test
     void anImageThatWaitedPastTheTimeBoundIsAnsweredNotRunLate() throws Exception {
         batcher = new Batcher(echo, new Batcher.Settings(4, Duration.ZERO, 16, Duration.ofSeconds(10), Duration.ofMillis(100),
                 new PassTimes(1_000_000, 1_000_000)));
