@@ -8,25 +8,15 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Who gets into the queue, and the time estimate that decides it: room in images (a semaphore of
  * {@code queueCapacity} permits, taken at reservation and given back when the image's batch
- * forms) and in time ({@code maxQueueWait} of work). The time is the longer of two stages that
- * run side by side: the images still being decoded, at the time per image ahead that recent
- * reservations took to reach the queue, and the passes the queue needs at the warm-up's
- * {@link PassTimes} times the slowdown observed while serving. A request that does not fit is
- * refused at once, never blocked. The pass loop reports each pass here ({@link #passStarted},
- * {@link #passEnded}) so that the estimate follows the machine's real speed.
- * <p>
- * Why two stages: with the passes alone, the pass loop's waits for 12 MP phone photos to be
- * decoded counted as passes many times slow, and every queued image was priced at that: at 16
- * phone clients on an AMD EPYC Zen 5 the service refused 433 to 646 requests in 15 s where 16
- * photos hold about 0.6 s of work. Those waits are now the decoding stage's time, and a pass's
- * slowdown counts from when its first image was queued.
+ * forms) and in time ({@code maxQueueWait} of work, estimated as the passes the queue needs at the
+ * warm-up's {@link PassTimes} times the slowdown observed while serving). A request that does not
+ * fit is refused at once, never blocked. The pass loop reports each pass here
+ * ({@link #passStarted}, {@link #passEnded}) so that the estimate follows the machine's real speed.
  */
 final class Admission {
 
     /** Each pass's weight in {@link #slowdown} against the passes before it. */
     private static final double DECAY = 0.8;
-    /** Each reservation's weight in the decoding stage's time per image: about the last 10 count. */
-    private static final double DECODE_DECAY = 0.9;
 
     private final Batcher.Settings settings;
     private final Semaphore room;
@@ -54,15 +44,6 @@ final class Admission {
     private volatile long runningSinceNanos;
     /** How long the pass under way waited for the inference thread: a one-off, never a slowdown. */
     private volatile long waitedForThreadNanos;
-    /**
-     * Recent reservations' time from reservation to the queue (waiting for a decoder, decoding,
-     * preprocessing), and the images each had ahead of it then, its own included: their ratio is
-     * the decoding stage's time per image on its way. Written under {@link #decodeLock}.
-     */
-    private double decodeStageNanos;
-    private double decodeStageImages;
-    private volatile double decodeNanosPerImage;
-    private final Object decodeLock = new Object();
 
     Admission(Batcher.Settings settings) {
         this.settings = settings;
@@ -91,27 +72,13 @@ final class Admission {
                         "the inference queue is full (" + settings.queueCapacity() + " images); retry shortly");
             }
         }
-        int ahead = pending.addAndGet(images);
-        return new Batcher.Reservation(this, images, ahead);
+        pending.addAndGet(images);
+        return new Batcher.Reservation(this, images);
     }
 
-    /** A reservation is released unused: its images are no longer on their way. */
+    /** A reservation is submitted or released: its images are no longer on their way. */
     void arrived(int images) {
         pending.addAndGet(-images);
-    }
-
-    /**
-     * A reservation's images reached the queue {@code stageNanos} after it was made, with
-     * {@code ahead} images on their way then, its own included: the decoding stage learns its
-     * time per image from it.
-     */
-    void arrived(int images, long stageNanos, int ahead) {
-        pending.addAndGet(-images);
-        synchronized (decodeLock) {
-            decodeStageNanos = DECODE_DECAY * decodeStageNanos + stageNanos;
-            decodeStageImages = DECODE_DECAY * decodeStageImages + Math.max(1, ahead);
-            decodeNanosPerImage = decodeStageNanos / decodeStageImages;
-        }
     }
 
     /** A reservation released unused: its room is free again. */
@@ -138,17 +105,9 @@ final class Admission {
 
     /**
      * How long {@code more} images would take to be answered behind the queued ones and the pass
-     * under way, at the recent speed; 0 without pass times. While images are being decoded, the
-     * new ones also wait for them at the decoding stage's recent time per image; the two stages
-     * overlap (a pass runs while the next images decode), so the longer one is the wait.
+     * under way, at the recent speed; 0 without pass times.
      */
     long estimatedWaitNanos(int more) {
-        int decoding = pending.get();
-        long decodeStage = decoding > 0 ? (long) (decodeNanosPerImage * (decoding + more)) : 0;
-        return Math.max(decodeStage, passStageNanos(more));
-    }
-
-    private long passStageNanos(int more) {
         PassTimes times = settings.passTimes();
         if (times == null) {
             return 0;
@@ -205,16 +164,14 @@ final class Admission {
 
     /**
      * A pass over {@code images} ended at {@code endNanos}: the slowdown learns from it if work was
-     * waiting before it, from when its first image was queued ({@code readyNanos}) or the last
-     * pass ended, whichever is later, leaving out the pass's wait for the thread: the loop's waits
-     * for images still being decoded are the decoding stage's time, not slow passes.
+     * waiting before it, leaving out the pass's wait for the thread.
      */
-    void passEnded(int images, long endNanos, long readyNanos) {
+    void passEnded(int images, long endNanos) {
         running = 0;
         runningSinceNanos = 0;
         if (busySinceNanos != 0 && settings.passTimes() != null) {
             double expected = Math.max(1, settings.passTimes().nanos(images));
-            double busy = Math.max(0, endNanos - Math.max(busySinceNanos, readyNanos) - waitedForThreadNanos);
+            double busy = Math.max(0, endNanos - busySinceNanos - waitedForThreadNanos);
             busyNanos = DECAY * busyNanos + busy;
             expectedNanos = DECAY * expectedNanos + expected;
             slowdown = Math.max(1, Math.max(busyNanos / expectedNanos, busy / expected));

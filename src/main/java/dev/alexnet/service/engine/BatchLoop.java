@@ -201,11 +201,7 @@ final class BatchLoop implements AutoCloseable {
             return;
         }
         long end = System.nanoTime();
-        long ready = Long.MAX_VALUE;
-        for (Item item : live) {
-            ready = Math.min(ready, item.enqueuedNanos());
-        }
-        admission.passEnded(n, end, ready);
+        admission.passEnded(n, end);
         long inferenceNanos = end - start;
         batches.incrementAndGet();
         batchSizes.incrementAndGet(n);

@@ -85,14 +85,11 @@ public final class Batcher implements AutoCloseable {
         private final Admission admission;
         private final int images;
         private final long reservedNanos = System.nanoTime();
-        /** Images on their way when it was made, its own included. */
-        private final int ahead;
         private boolean held = true;
 
-        Reservation(Admission admission, int images, int ahead) {
+        Reservation(Admission admission, int images) {
             this.admission = admission;
             this.images = images;
-            this.ahead = ahead;
         }
 
         public int images() {
@@ -108,7 +105,7 @@ public final class Batcher implements AutoCloseable {
 
         /** The reservation's images are in the loop's queue: the loop need not wait for them any more. */
         private void arrived() {
-            admission.arrived(images, System.nanoTime() - reservedNanos, ahead);
+            admission.arrived(images);
         }
 
         @Override

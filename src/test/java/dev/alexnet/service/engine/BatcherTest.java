@@ -304,41 +304,6 @@ class BatcherTest {
     }
 
     @Test
-    void theLoopsWaitForAnImageStillBeingDecodedIsNotReadAsASlowPass() throws Exception {
-        // Passes of 10 ms when idle; the echo takes far less. The loop then waits 200 ms for an image being
-        // decoded: counted as the next pass's time, that read as a pass 20 times slow.
-        batcher = new Batcher(echo, new Batcher.Settings(2, Duration.ZERO, 256, Duration.ofSeconds(10), Duration.ofSeconds(5),
-                new PassTimes(10_000_000, 0)));
-        Batcher.Reservation decoding = batcher.reserve(1);
-        batcher.submit(List.of(image(1))).get(10, TimeUnit.SECONDS);
-        Thread.sleep(200);
-        batcher.submit(decoding, List.of(image(2))).get(10, TimeUnit.SECONDS);
-        assertThat(batcher.estimatedWaitNanos(1)).as("one pass at about the idle pace, nothing being decoded")
-                .isLessThan(TimeUnit.MILLISECONDS.toNanos(50));
-    }
-
-    @Test
-    void imagesStillBeingDecodedAreEstimatedAtTheDecodingStagesRecentTimePerImage() throws Exception {
-        batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ZERO, 256, Duration.ofSeconds(10), Duration.ofMillis(300),
-                new PassTimes(1_000_000, 0)));
-        // One image took 100 ms from its reservation to the queue, with nothing else on its way.
-        Batcher.Reservation first = batcher.reserve(1);
-        Thread.sleep(100);
-        batcher.submit(first, List.of(image(1))).get(10, TimeUnit.SECONDS);
-        assertThat(batcher.hasRoom()).as("nothing on its way: no wait for decoding").isTrue();
-        // A request of three on its way now (taken: nothing was being decoded): a fourth image waits for them and its
-        // own decoding, at least 4 x 100 ms, past the 300 ms bound.
-        Batcher.Reservation decoding = batcher.reserve(3);
-        assertThat(batcher.estimatedWaitNanos(1)).isBetween(TimeUnit.MILLISECONDS.toNanos(400), TimeUnit.MILLISECONDS.toNanos(1000));
-        assertThat(batcher.hasRoom()).isFalse();
-        assertThatThrownBy(() -> batcher.reserve(1)).isInstanceOf(InferenceRejectedException.class)
-                .hasMessageContaining("s of work (limit 0.3 s)");
-        decoding.close();
-        assertThat(batcher.hasRoom()).isTrue();
-        assertThat(batcher.queueDepth()).isZero();
-    }
-
-    @Test
     void anImageThatWaitedPastTheTimeBoundIsAnsweredNotRunLate() throws Exception {
         batcher = new Batcher(echo, new Batcher.Settings(4, Duration.ZERO, 16, Duration.ofSeconds(10), Duration.ofMillis(100),
                 new PassTimes(1_000_000, 1_000_000)));
