@@ -201,7 +201,11 @@ final class BatchLoop implements AutoCloseable {
             return;
         }
         long end = System.nanoTime();
-        admission.passEnded(n, end);
+        long ready = Long.MAX_VALUE;
+        for (Item item : live) {
+            ready = Math.min(ready, item.enqueuedNanos());
+        }
+        admission.passEnded(n, end, ready);
         long inferenceNanos = end - start;
         batches.incrementAndGet();
         batchSizes.incrementAndGet(n);

@@ -304,6 +304,22 @@ class BatcherTest {
     }
 
     @Test
+    void theLoopsWaitForAnImageStillBeingDecodedIsNotReadAsASlowPass() throws Exception {
+        // Passes of 10 ms when idle; the echo takes far less. The loop then waits 200 ms for an image being
+        // decoded: counted as the next pass's time, that read as a pass 20 times slow.
+        PassTimes idle = new PassTimes(10_000_000, 0);
+        batcher = new Batcher(echo, new Batcher.Settings(2, Duration.ZERO, 256, Duration.ofSeconds(10), Duration.ofSeconds(5), idle));
+        Batcher.Reservation decoding = batcher.reserve(1);
+        CompletableFuture<List<Batcher.ImageOutput>> alone = batcher.submit(List.of(image(1)));
+        assertThat(alone.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(1f);
+        TimeUnit.MILLISECONDS.sleep(200);
+        CompletableFuture<List<Batcher.ImageOutput>> decoded = batcher.submit(decoding, List.of(image(2)));
+        assertThat(decoded.get(10, TimeUnit.SECONDS).get(0).probabilities()[0]).isEqualTo(2f);
+        assertThat(batcher.estimatedWaitNanos(1)).as("one pass at about the idle pace")
+                .isLessThan(TimeUnit.MILLISECONDS.toNanos(50));
+    }
+
+    @Test
     void anImageThatWaitedPastTheTimeBoundIsAnsweredNotRunLate() throws Exception {
         batcher = new Batcher(echo, new Batcher.Settings(4, Duration.ZERO, 16, Duration.ofSeconds(10), Duration.ofMillis(100),
                 new PassTimes(1_000_000, 1_000_000)));
