@@ -22,6 +22,7 @@ final class Admission {
     private final Semaphore room;
     /** Images reserved by requests still decoding them: the pass loop waits for company only while there are some. */
     private final AtomicInteger pending = new AtomicInteger();
+    private volatile Runnable nothingExpected = () -> { };
     private final AtomicLong rejectedQueueFull = new AtomicLong();
     private final Object lock = new Object();
     private volatile boolean accepting = true;
@@ -78,7 +79,14 @@ final class Admission {
 
     /** A reservation is submitted or released: its images are no longer on their way. */
     void arrived(int images) {
-        pending.addAndGet(-images);
+        if (pending.addAndGet(-images) == 0) {
+            nothingExpected.run();
+        }
+    }
+
+    /** {@code wake} runs whenever the last image on its way arrives or is given up (see {@link BatchLoop}). */
+    void onNothingExpected(Runnable wake) {
+        nothingExpected = wake;
     }
 
     /** A reservation released unused: its room is free again. */

@@ -44,6 +44,15 @@ final class BatchLoop implements AutoCloseable {
                 CompletableFuture<Batcher.ImageOutput> result) {
     }
 
+    /**
+     * Put in the queue when the last image on its way has arrived: it wakes the loop from its wait
+     * for company, which would otherwise run out its 0.5 ms. A request's image is queued before its
+     * reservation stops counting as on its way (see {@code Batcher.enqueue}), so a lone request's
+     * loop saw its own image as still expected and waited: at 1 client on an Intel Xeon, the queue
+     * wait was 0.65 ms at p90 and 0.27 ms on average against 0.1 ms at p50.
+     */
+    private static final Item NUDGE = new Item(null, null, 0, 0, 0, 0, null);
+
     private final Batcher.Settings settings;
     private final Admission admission;
     private final Batcher.Listener listener;
@@ -57,6 +66,8 @@ final class BatchLoop implements AutoCloseable {
     private final AtomicLongArray batchSizes;
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong failedBatches = new AtomicLong();
+    /** Waits for an expected image that ran their whole 0.5 ms with nothing arriving (for the tests). */
+    private final AtomicLong emptyWaits = new AtomicLong();
     private volatile boolean stopped;
 
     BatchLoop(Batcher.Settings settings, Admission admission, Batcher.Listener listener) {
@@ -64,6 +75,7 @@ final class BatchLoop implements AutoCloseable {
         this.admission = admission;
         this.listener = listener;
         this.batchSizes = new AtomicLongArray(settings.maxBatchSize() + 1);
+        admission.onNothingExpected(() -> queue.add(NUDGE));
         this.thread = new Thread(this::loop, "alexnet-batcher");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -98,11 +110,13 @@ final class BatchLoop implements AutoCloseable {
         while (!stopped || !nothingWaiting()) {
             try {
                 for (Item item; (item = queue.poll()) != null; ) {
-                    file(item);
+                    if (item != NUDGE) {
+                        file(item);
+                    }
                 }
                 if (turns.isEmpty()) {
                     Item first = queue.poll(100, TimeUnit.MILLISECONDS);
-                    if (first != null) {
+                    if (first != null && first != NUDGE) {
                         file(first);
                     }
                     continue;
@@ -120,8 +134,13 @@ final class BatchLoop implements AutoCloseable {
                     // Wait for company only when some is on its way: images reserved and still being decoded.
                     boolean expecting = admission.expecting();
                     Item arrived = wait > 0 && expecting ? queue.poll(Math.min(wait, 500_000), TimeUnit.NANOSECONDS) : queue.poll();
+                    if (arrived == null && expecting && wait > 0) {
+                        emptyWaits.incrementAndGet();
+                    }
                     if (arrived != null) {
-                        file(arrived); // the served network's own go straight into this batch; others' wait their turn
+                        if (arrived != NUDGE) {
+                            file(arrived); // the served network's own go straight into this batch; others' wait their turn
+                        }
                         continue;
                     }
                     if (expecting && System.nanoTime() < gatherUntil) {
@@ -235,6 +254,10 @@ final class BatchLoop implements AutoCloseable {
         return 0;
     }
 
+    long emptyWaits() {
+        return emptyWaits.get();
+    }
+
     long failedBatches() {
         return failedBatches.get();
     }
@@ -253,6 +276,7 @@ final class BatchLoop implements AutoCloseable {
         }
         List<Item> left = new ArrayList<>();
         queue.drainTo(left);
+        left.removeIf(item -> item == NUDGE);
         waiting.values().forEach(left::addAll);
         for (Item item : left) {
             item.result().completeExceptionally(new InferenceRejectedException(

@@ -207,6 +207,11 @@ public final class Batcher implements AutoCloseable {
         return enqueue(target, reservation, n, i -> batch, i -> i * AlexNetArchitecture.INPUT_FLOATS);
     }
 
+    /** Waits of the loop for an image on its way that ran out with none arriving. */
+    long emptyWaits() {
+        return loop.emptyWaits();
+    }
+
     /** Images for {@code target} queued or in a pass: an unload waits for none to be left before it frees the network. */
     public int outstanding(ForwardPass target) {
         return loop.outstanding(target);

@@ -115,6 +115,20 @@ class BatcherTest {
     }
 
     @Test
+    void aLoneRequestsOwnImageIsNotWaitedForOnceQueued() throws Exception {
+        // Its image is queued before its reservation stops counting as on its way: the loop, woken by
+        // the image, saw it as still expected and waited 0.5 ms for it unless told it had arrived.
+        batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ofSeconds(2), 16, Duration.ofSeconds(10)));
+        for (int i = 0; i < 300; i++) {
+            Batcher.Reservation reservation = batcher.reserve(1);
+            batcher.submit(reservation, List.of(image(i))).get(10, TimeUnit.SECONDS);
+        }
+        assertThat(batchSizes).hasSize(300).containsOnly(1);
+        assertThat(batcher.emptyWaits()).as("waits for an image that had already arrived, of 300 lone requests")
+                .isLessThanOrEqualTo(3);
+    }
+
+    @Test
     void imagesStillBeingDecodedAreWaitedFor() throws Exception {
         batcher = new Batcher(echo, new Batcher.Settings(8, Duration.ofSeconds(2), 16, Duration.ofSeconds(10)));
         Batcher.Reservation decoding = batcher.reserve(1);
