@@ -87,7 +87,7 @@ public class ServiceConfiguration {
                         : "a full queue's passes at the speed measured at start, at least " + MIN_DEFAULT_QUEUE_WAIT.toMillis() + " ms",
                 times.nanos(1) / 1_000_000, times.nanos(batching.maxBatchSize()) / 1_000_000, batching.maxBatchSize());
         Batcher batcher = new Batcher(forwardPass, new Batcher.Settings(batching.maxBatchSize(), batching.maxDelay(),
-                batching.queueCapacity(), batching.timeout(), maxQueueWait, times), metrics);
+                batching.queueCapacity(), batching.timeout(), maxQueueWait, times), metrics, true);
         metrics.bind(engine, batcher, () -> engine.isWarm() && batcher.isAccepting()
                 && availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC);
         return batcher;

@@ -70,10 +70,20 @@ final class BatchLoop implements AutoCloseable {
     private final AtomicLong emptyWaits = new AtomicLong();
     private volatile boolean stopped;
 
+    /** How OpenMP's idle workers wait, chosen before each pass; null where it is not steered. */
+    private final TeamThrottle throttle;
+    /** When the last pass ended; the loop's thread only. */
+    private long lastPassEnd;
+
     BatchLoop(Batcher.Settings settings, Admission admission, Batcher.Listener listener) {
+        this(settings, admission, listener, null);
+    }
+
+    BatchLoop(Batcher.Settings settings, Admission admission, Batcher.Listener listener, TeamThrottle throttle) {
         this.settings = settings;
         this.admission = admission;
         this.listener = listener;
+        this.throttle = throttle;
         this.batchSizes = new AtomicLongArray(settings.maxBatchSize() + 1);
         admission.onNothingExpected(() -> queue.add(NUDGE));
         this.thread = new Thread(this::loop, "alexnet-batcher");
@@ -153,7 +163,13 @@ final class BatchLoop implements AutoCloseable {
                     turns.addLast(target);
                 }
                 admission.passStarted(batch.size());
+                if (throttle != null) {
+                    long now = System.nanoTime();
+                    throttle.beforePass(batch.size() == 1 && turns.isEmpty() && queue.isEmpty() && !admission.expecting(),
+                            now - lastPassEnd);
+                }
                 run(target, batch);
+                lastPassEnd = System.nanoTime();
             } catch (InterruptedException e) {
                 if (stopped) {
                     break;
@@ -273,6 +289,9 @@ final class BatchLoop implements AutoCloseable {
         }
         if (thread.isAlive()) {
             thread.interrupt();
+        }
+        if (throttle != null) {
+            throttle.close();
         }
         List<Item> left = new ArrayList<>();
         queue.drainTo(left);

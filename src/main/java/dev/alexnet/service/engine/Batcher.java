@@ -127,10 +127,18 @@ public final class Batcher implements AutoCloseable {
     }
 
     public Batcher(ForwardPass engine, Settings settings, Listener listener) {
+        this(engine, settings, listener, false);
+    }
+
+    /**
+     * @param steerOpenMp choose before each pass how OpenMP's idle workers wait (a service's one
+     *                    batcher; see {@link TeamThrottle}): the waits are process-wide
+     */
+    public Batcher(ForwardPass engine, Settings settings, Listener listener, boolean steerOpenMp) {
         this.settings = settings;
         this.engine = engine;
         this.admission = new Admission(settings);
-        this.loop = new BatchLoop(settings, admission, listener);
+        this.loop = new BatchLoop(settings, admission, listener, steerOpenMp ? TeamThrottle.onThisProcess() : null);
     }
 
     public Settings settings() {

@@ -130,7 +130,9 @@ public final class EngineLoader {
         }
         try {
             DnnlAlexNet network = new DnnlAlexNet(weights, precision);
-            log.info("Forward pass on oneDNN's primitives ({}): {}", DnnlAlexNet.runtime(), network.layouts(1));
+            // Not its layouts: they come from building a plan, which reorders the weights on OpenMP threads, and only the
+            // inference thread may do that (InferenceEngine.onWorker); the warm-up logs them.
+            log.info("Forward pass on oneDNN's primitives ({})", DnnlAlexNet.runtime());
             return network;
         } catch (RuntimeException | LinkageError e) {
             if (pass == PassSetting.ONEDNN) {

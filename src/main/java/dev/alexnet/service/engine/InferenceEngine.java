@@ -9,9 +9,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import dev.alexnet.service.model.network.DensePaths;
+import dev.alexnet.service.model.network.DnnlAlexNet;
 import dev.alexnet.service.model.network.ServingNetwork;
 import dev.alexnet.service.model.AlexNetArchitecture;
 import dev.alexnet.service.model.runtime.BackendInfo;
+import dev.alexnet.service.model.runtime.OpenMpTeams;
 import dev.alexnet.service.model.ForwardResult;
 import dev.alexnet.service.model.weights.WeightsSource;
 import org.slf4j.Logger;
@@ -24,15 +26,19 @@ import org.slf4j.LoggerFactory;
  * memory stays flat however many request threads call in. Callers get {@link CompletableFuture}s.
  * <p>
  * The served path already calls from one thread (the batcher's), so the hop to this engine's own
- * thread is kept for the other callers: warm-up and the dense-path probe run on the main thread,
- * {@code classify} and {@code bench} on theirs, and ND4J's workspaces are per thread, so without
- * the hop each of them would keep a pass's worth of off-heap activations alive. The hop costs a
+ * thread is kept for the other callers: warm-up and the dense-path probe are called from the main
+ * thread, {@code classify} and {@code bench} from theirs, and ND4J's workspaces are per thread, so
+ * without the hop each of them would keep a pass's worth of off-heap activations alive. Everything
+ * native the network does, its plans and weight reorders included, runs on this thread: one
+ * OpenMP team in the process ({@link #onWorker(Runnable)} says what a second one costs). The hop costs a
  * 17 to 26 us round trip at the median (under 90 us at p99) against a 39 ms batch-1 pass: 0.05%
  * (docs/benchmarks.md, "The inference thread hop").
  */
 public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(InferenceEngine.class);
+
+    private static final String RELEASED = "this network only measured the machine at start; its weights were freed";
 
     private final ServingNetwork network;
     /** The network's two batch-1 dense paths, chosen between by measurement; null if it has one. */
@@ -85,6 +91,9 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
      * @param input row-major [n, 3, 227, 227], BGR minus the ImageNet mean
      */
     public CompletableFuture<ForwardResult> submit(float[] input, int n) {
+        if (released) {
+            return CompletableFuture.failedFuture(new IllegalStateException(RELEASED));
+        }
         try {
             return CompletableFuture.supplyAsync(() -> run(input, n), worker);
         } catch (RejectedExecutionException e) {
@@ -100,6 +109,10 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
     @Override
     public ForwardResult infer(float[] input, int n, Runnable started) {
+        if (released) {
+            // Its thread has ended too (releaseWeights): say why rather than that the engine is closed.
+            throw new IllegalStateException(RELEASED);
+        }
         return await(() -> CompletableFuture.supplyAsync(() -> {
             started.run();
             return run(input, n);
@@ -125,7 +138,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
 
     private ForwardResult run(float[] input, int n) {
         if (released) {
-            throw new IllegalStateException("this network only measured the machine at start; its weights were freed");
+            throw new IllegalStateException(RELEASED);
         }
         // Before warm-up has made a chooser (the start-up probe's own passes), the path set on the network holds.
         DensePathChooser chooser = densePath;
@@ -159,9 +172,12 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     public void warmUp(int batchSize, DensePathProbe.Setting densePathSetting) {
         int image = AlexNetArchitecture.INPUT_FLOATS;
         long preparing = System.nanoTime();
-        network.prepare(batchSize);
+        onWorker(() -> network.prepare(batchSize));
         log.info("Prepared the {} pass for batches of 1 to {} in {} ms", network.passName(), batchSize,
                 (System.nanoTime() - preparing) / 1_000_000);
+        if (network instanceof DnnlAlexNet dnnl) {
+            log.info("oneDNN's kernels for one image: {}", onWorker(() -> dnnl.layouts(1)));
+        }
         if (densePaths != null) {
             float[] probe = new float[image];
             for (int i = 0; i < image; i++) {
@@ -175,7 +191,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
                 network.useGemvAtBatchOne(choice.gemv());
                 densePath = DensePathChooser.of(choice);
             } else {
-                network.keepBatchOnePath(choice.gemv());
+                onWorker(() -> network.keepBatchOnePath(choice.gemv()));
                 chosenPath = choice;
             }
             log.info("Batch-1 dense layers: {}{}", choice, !choice.measured() ? ""
@@ -185,6 +201,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
         long one = fastest(new float[image], 1);
         passTimes = batchSize > 1 ? PassTimes.fit(one, batchSize, fastest(new float[batchSize * image], batchSize))
                 : PassTimes.fit(one, 1, one);
+        releaseCallersTeam();
         warm = true;
     }
 
@@ -224,6 +241,38 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
             run(input, n);
             return System.nanoTime() - start;
         }));
+    }
+
+    /**
+     * Runs native work of the network's on the inference thread, behind any served pass. libgomp
+     * keeps an idle team for every thread that ever ran a parallel region, and once the process
+     * holds more such threads than CPUs, every idle worker waits 100 spins instead of 300,000
+     * before it sleeps: with the start-up's reorders on the main thread, the served passes' worker
+     * slept and was woken at each of a pass's 14 steps, about 15 context switches per pass, and a
+     * batch-1 pass took 12.05 ms against 10.90 with one team (Intel Xeon with AMX, 2 cores,
+     * docs/benchmarks.md, "One OpenMP team").
+     */
+    private void onWorker(Runnable work) {
+        onWorker(() -> {
+            work.run();
+            return null;
+        });
+    }
+
+    private <T> T onWorker(Supplier<T> work) {
+        return await(() -> worker.background(work));
+    }
+
+    /**
+     * Frees an OpenMP team the calling thread may hold from ND4J's start-up (its native work before
+     * the engine was built): only the inference thread's team should be left (see {@link #onWorker(Runnable)}).
+     */
+    private static void releaseCallersTeam() {
+        try {
+            OpenMpTeams.find().ifPresent(OpenMpTeams::releaseTeam);
+        } catch (LinkageError e) {
+            log.debug("No JNA to release the caller's OpenMP team: {}", e.toString());
+        }
     }
 
     /** Pass times on this machine as measured at warm-up; null before it. */
@@ -275,6 +324,11 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
                 // The warm-up's activations live in this thread's workspace: free them too.
                 org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
             }).get(60, TimeUnit.SECONDS);
+            if (ownsWorker) {
+                // Its thread ends, and libgomp frees the OpenMP team it kept: the served passes' team is then the only one.
+                worker.shutdown();
+                worker.awaitTermination(60, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {

@@ -23,6 +23,9 @@ import java.util.function.Supplier;
  */
 public final class InferenceThread extends AbstractExecutorService {
 
+    /** The thread's name; its OpenMP workers show under the same one in Linux (see {@link TeamThrottle}). */
+    static final String NAME = "alexnet-inference";
+
     private final ArrayDeque<Runnable> served = new ArrayDeque<>();
     private final ArrayDeque<Runnable> background = new ArrayDeque<>();
     private final Thread thread;
@@ -30,7 +33,7 @@ public final class InferenceThread extends AbstractExecutorService {
     private boolean terminated;
 
     public InferenceThread() {
-        thread = new Thread(this::work, "alexnet-inference");
+        thread = new Thread(this::work, NAME);
         thread.setDaemon(true);
         thread.start();
     }

@@ -106,6 +106,9 @@ class ContainerImageIT {
         assertThat(model.get("batchOneDense").asString()).isIn("inner product", "1x1 convolution");
         assertThat(container.getLogs()).contains("JPEG decoding: TurboJPEG").contains("Forward pass on oneDNN's primitives (oneDNN 2.5.2")
                 .contains("Batch-1 dense layers: ")
+                .contains("oneDNN's kernels for one image: ")
+                // JNA reaches the libgomp ND4J loaded, so OpenMP's waits follow the load (engine.TeamThrottle).
+                .contains("OpenMP waits steered through ")
                 .doesNotContain("could not run the network")
                 .doesNotContain("TurboJPEG not found");
     }
