@@ -130,8 +130,7 @@ public final class EngineLoader {
         }
         try {
             DnnlAlexNet network = new DnnlAlexNet(weights, precision);
-            // Not its layouts: they come from building a plan, which reorders the weights on OpenMP threads, and only the
-            // inference thread may do that (InferenceEngine.onWorker); the warm-up logs them.
+            // Not its layouts: they come from building a plan, which the warm-up does for every batch size and then logs.
             log.info("Forward pass on oneDNN's primitives ({})", DnnlAlexNet.runtime());
             return network;
         } catch (RuntimeException | LinkageError e) {

@@ -28,9 +28,9 @@ import org.slf4j.LoggerFactory;
  * The served path already calls from one thread (the batcher's), so the hop to this engine's own
  * thread is kept for the other callers: warm-up and the dense-path probe are called from the main
  * thread, {@code classify} and {@code bench} from theirs, and ND4J's workspaces are per thread, so
- * without the hop each of them would keep a pass's worth of off-heap activations alive. Everything
- * native the network does, its plans and weight reorders included, runs on this thread: one
- * OpenMP team in the process ({@link #onWorker(Runnable)} says what a second one costs). The hop costs a
+ * without the hop each of them would keep a pass's worth of off-heap activations alive. The
+ * warm-up's other native work (plans, weight reorders) runs on its caller, which then releases its
+ * OpenMP team: one team in the process ({@link #releaseCallersTeam()} says what a second costs). The hop costs a
  * 17 to 26 us round trip at the median (under 90 us at p99) against a 39 ms batch-1 pass: 0.05%
  * (docs/benchmarks.md, "The inference thread hop").
  */
@@ -172,11 +172,14 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     public void warmUp(int batchSize, DensePathProbe.Setting densePathSetting) {
         int image = AlexNetArchitecture.INPUT_FLOATS;
         long preparing = System.nanoTime();
-        onWorker(() -> network.prepare(batchSize));
+        // On the caller, not the inference thread: building 32 plans and re-blocking the weights took 1 to 4 s,
+        // and a version loading while another serves would hold the served passes up that long (RepositoryIT
+        // got 503s for passes that waited 2.95 s). The caller's OpenMP team is released after warm-up.
+        network.prepare(batchSize);
         log.info("Prepared the {} pass for batches of 1 to {} in {} ms", network.passName(), batchSize,
                 (System.nanoTime() - preparing) / 1_000_000);
         if (network instanceof DnnlAlexNet dnnl) {
-            log.info("oneDNN's kernels for one image: {}", onWorker(() -> dnnl.layouts(1)));
+            log.info("oneDNN's kernels for one image: {}", dnnl.layouts(1));
         }
         if (densePaths != null) {
             float[] probe = new float[image];
@@ -191,7 +194,7 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
                 network.useGemvAtBatchOne(choice.gemv());
                 densePath = DensePathChooser.of(choice);
             } else {
-                onWorker(() -> network.keepBatchOnePath(choice.gemv()));
+                network.keepBatchOnePath(choice.gemv());
                 chosenPath = choice;
             }
             log.info("Batch-1 dense layers: {}{}", choice, !choice.measured() ? ""
@@ -244,28 +247,14 @@ public final class InferenceEngine implements ForwardPass, AutoCloseable {
     }
 
     /**
-     * Runs native work of the network's on the inference thread, behind any served pass. libgomp
-     * keeps an idle team for every thread that ever ran a parallel region, and once the process
-     * holds more such threads than CPUs, every idle worker waits 100 spins instead of 300,000
-     * before it sleeps: with the start-up's reorders on the main thread, the served passes' worker
-     * slept and was woken at each of a pass's 14 steps, about 15 context switches per pass, and a
-     * batch-1 pass took 12.05 ms against 10.90 with one team (Intel Xeon with AMX, 2 cores,
-     * docs/benchmarks.md, "One OpenMP team").
-     */
-    private void onWorker(Runnable work) {
-        onWorker(() -> {
-            work.run();
-            return null;
-        });
-    }
-
-    private <T> T onWorker(Supplier<T> work) {
-        return await(() -> worker.background(work));
-    }
-
-    /**
-     * Frees an OpenMP team the calling thread may hold from ND4J's start-up (its native work before
-     * the engine was built): only the inference thread's team should be left (see {@link #onWorker(Runnable)}).
+     * Frees the OpenMP team the calling thread made with the warm-up's native work (plans, weight
+     * reorders) and ND4J's start-up, so that only the inference thread's team is left. libgomp keeps
+     * an idle team for every thread that ever ran a parallel region, and once the process holds more
+     * such threads than CPUs, every idle worker waits 100 spins instead of 300,000 before it sleeps:
+     * with the main thread's team kept, the served passes' worker slept and was woken at each of a
+     * pass's 14 steps, about 30 context switches per pass on its two threads, and a batch-1 pass took
+     * 12.05 ms against 10.90 with one team (Intel Xeon with AMX, 2 cores, docs/benchmarks.md, section
+     * 000000). {@link TeamThrottle} then chooses the waits per pass.
      */
     private static void releaseCallersTeam() {
         try {
