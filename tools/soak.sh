@@ -47,7 +47,9 @@ read -r heap1 native1 fds1 < <(sample)
 echo "after ${requests} requests in $((end - start)) s: heap ${heap1} B, physical ${native1} B, open files ${fds1}"
 grep -E "Requests/sec|\[[0-9]+\]|Error distribution" "$work/hey.txt" | sed 's/^ */  /'
 if grep -E "^\s+\[[0-9]+\]" "$work/hey.txt" | grep -vq "\[200\]" || grep -q "Error distribution" "$work/hey.txt"; then
-  echo "FAIL: not every request was answered 200"; exit 1
+  echo "FAIL: not every request was answered 200; the service's warnings and errors:"
+  grep -E " (WARN|ERROR) " "$work/service.log" | tail -20 | cut -c1-400
+  exit 1
 fi
 /usr/bin/python3 - "$heap0" "$heap1" "$native0" "$native1" "$fds0" "$fds1" <<'PY'
 import sys
