@@ -1,5 +1,7 @@
 package dev.alexnet.service.engine;
 
+import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -131,8 +133,11 @@ final class TeamThrottle implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        /** Enough threads that the process holds more than it has CPUs whatever the inference team's size. */
-        private final int size = Math.max(2, Math.min(64, Runtime.getRuntime().availableProcessors()));
+        /**
+         * Enough threads that the process holds more than libgomp counts CPUs, whatever the inference
+         * team's size: libgomp counts the CPUs the process may run on, not a container's CPU quota.
+         */
+        private final int size = Math.max(2, Math.min(64, allowedCpuCount()));
 
         TeamBallast(OpenMpTeams teams) {
             this.teams = teams;
@@ -158,11 +163,20 @@ final class TeamThrottle implements AutoCloseable {
         }
 
         /** The inference thread and its OpenMP workers, as Linux names them (15 characters). */
-        private static java.util.List<Integer> servingTeam() {
+        private static List<Integer> servingTeam() {
             try {
                 return OpenMpTeams.threadsNamed(InferenceThread.NAME.substring(0, Math.min(15, InferenceThread.NAME.length())));
-            } catch (java.io.IOException e) {
-                return java.util.List.of();
+            } catch (IOException e) {
+                return List.of();
+            }
+        }
+
+        private static int allowedCpuCount() {
+            try {
+                List<Integer> cpus = OpenMpTeams.allowedCpus();
+                return cpus.isEmpty() ? Runtime.getRuntime().availableProcessors() : cpus.size();
+            } catch (IOException e) {
+                return Runtime.getRuntime().availableProcessors();
             }
         }
 

@@ -165,8 +165,12 @@ public final class OpenMpTeams {
         }
     }
 
-    /** The CPUs this process may run on, in order ({@code Cpus_allowed_list}: e.g. {@code 0-3,8}). */
-    static List<Integer> allowedCpus() throws IOException {
+    /**
+     * The CPUs this process may run on, in order ({@code Cpus_allowed_list}: e.g. {@code 0-3,8}):
+     * libgomp's count of available CPUs, which a CPU quota does not lower (Java's
+     * {@code availableProcessors()} does).
+     */
+    public static List<Integer> allowedCpus() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("Cpus_allowed_list:")) {
                 return parseCpuList(line.substring(line.indexOf(':') + 1));
