@@ -56,10 +56,10 @@ public final class Preprocessor {
     private final boolean scaledJpeg;
     /**
      * Resize buffers for reuse: at most one per decode permit is ever out, so at most that many
-     * exist; one over {@link #POOLED_FLOATS} (a huge PNG's rows) is left to the collector.
+     * exist; one over {@link #POOLED_FLOATS} (an image hundreds of thousands of pixels wide) is left to the collector.
      */
     private final Queue<Resizer.Scratch> scratch = new ConcurrentLinkedQueue<>();
-    /** 4 MB: the rows of a 227-wide window over up to about 1,500 source rows (a 500 x 375 photo takes 0.9 MB). */
+    /** 4 MB: one planar R, G, B row over the window's source columns and one output row (a 500 x 375 photo takes 8 KB). */
     private static final int POOLED_FLOATS = 1 << 20;
 
     /** Decodes JPEGs reduced in the DCT domain where the mode's resize allows (see {@link #Preprocessor(ImageDecoder, Mode, int, boolean)}). */

@@ -49,14 +49,32 @@ public final class Resizer {
         }
     }
 
-    /** Buffers one resize at a time may reuse: the horizontally resampled rows and one output row. */
+    /** Buffers one resize at a time may reuse: one row's vertical sums, one output row and the last coefficients. */
     public static final class Scratch {
-        private float[] rows = new float[0];
         private float[] row = new float[0];
+        /** One output row's vertical sums, planar R, G, B over the window's source columns. */
+        private float[] acc = new float[0];
+        /** The last coefficients made along x and along y: photos come in few sizes, and remaking them took 0.2 MB a photo. */
+        private Coefficients alongX;
+        private Coefficients alongY;
 
         /** The floats held, for a pool that keeps only small ones. */
         public int size() {
-            return rows.length + row.length;
+            return row.length + acc.length;
+        }
+
+        private Coefficients coefficients(int in, int out, boolean x) {
+            Coefficients last = x ? alongX : alongY;
+            if (last != null && last.in() == in && last.start().length == out) {
+                return last;
+            }
+            Coefficients made = Coefficients.of(in, out);
+            if (x) {
+                alongX = made;
+            } else {
+                alongY = made;
+            }
+            return made;
         }
     }
 
@@ -88,57 +106,70 @@ public final class Resizer {
         return s;
     }
 
+    /**
+     * Vertical pass first, then horizontal, one output row at a time. The vertical pass reads the
+     * packed pixels straight into three planar rows (R, G, B) over only the window's source columns,
+     * each pixel unpacked once per tap over contiguous memory; the horizontal pass then runs over the
+     * window's {@code ch} output rows, not over the 1.5 times as many source rows under them (a
+     * 500 x 375 photo's 256-high resize), and unpacks nothing. Separable filters commute, so the
+     * result is the horizontal-first one up to float rounding (about 1e-5 of 255).
+     * <p>
+     * Measured on an Intel Xeon with AMX (2 cores, JDK 17), a 500 x 375 photo's centre crop, median
+     * of 500 after 3,000 warm-up calls: decode and preprocess 2.44 ms horizontal-first (the resize
+     * 1.75 ms of it), 2.00 ms this way; Pillow's whole decode and preprocess takes 1.84 ms
+     * ({@code tools/peers/preprocess_time.py}). A ring of source rows unpacked once each into floats
+     * (so that the vertical sums are float-only) measured the same and was not kept.
+     */
     private static Scratch resample(int[] rgb, int w, int h, int ow, int oh, int x0, int y0, int cw, int ch, Scratch s,
                                     RowSink sink) {
-        Coefficients cx = Coefficients.of(w, ow);
-        Coefficients cy = Coefficients.of(h, oh);
-        int firstRow = cy.start[y0];
-        int lastRow = cy.start[y0 + ch - 1] + cy.count[y0 + ch - 1];
+        Coefficients cx = s.coefficients(w, ow, true);
+        Coefficients cy = s.coefficients(h, oh, false);
+        int firstCol = cx.start[x0];
+        int lastCol = firstCol;
+        for (int x = x0; x < x0 + cw; x++) {
+            lastCol = Math.max(lastCol, cx.start[x] + cx.count[x]);
+        }
+        int cols = lastCol - firstCol;
         int stride = cw * 3;
-        int needed = (lastRow - firstRow) * stride;
-        if (s.rows.length < needed) {
-            s.rows = new float[needed];
+        if (s.acc.length < 3 * cols) {
+            s.acc = new float[3 * cols];
         }
         if (s.row.length < stride) {
             s.row = new float[stride];
         }
-        float[] tmp = s.rows;
-        for (int y = firstRow; y < lastRow; y++) {
-            int rowIn = y * w;
-            int rowOut = (y - firstRow) * stride;
+        float[] planes = s.acc;
+        float[] out = s.row;
+        int green = cols;
+        int blue = 2 * cols;
+        for (int y = 0; y < ch; y++) {
+            java.util.Arrays.fill(planes, 0, 3 * cols, 0f);
+            int start = cy.start[y + y0];
+            int base = (y + y0) * cy.width;
+            for (int k = 0; k < cy.count[y + y0]; k++) {
+                float wk = cy.weights[base + k];
+                int rowIn = (start + k) * w + firstCol;
+                for (int i = 0; i < cols; i++) {
+                    int p = rgb[rowIn + i];
+                    planes[i] += wk * ((p >> 16) & 0xFF);
+                    planes[green + i] += wk * ((p >> 8) & 0xFF);
+                    planes[blue + i] += wk * (p & 0xFF);
+                }
+            }
             for (int x = 0; x < cw; x++) {
                 float r = 0;
                 float g = 0;
                 float b = 0;
-                int start = cx.start[x + x0];
-                int base = (x + x0) * cx.width;
-                int count = cx.count[x + x0];
-                for (int k = 0; k < count; k++) {
-                    float wk = cx.weights[base + k];
-                    int p = rgb[rowIn + start + k];
-                    r += wk * ((p >> 16) & 0xFF);
-                    g += wk * ((p >> 8) & 0xFF);
-                    b += wk * (p & 0xFF);
+                int from = cx.start[x + x0] - firstCol;
+                int taps = (x + x0) * cx.width;
+                for (int k = 0; k < cx.count[x + x0]; k++) {
+                    float wk = cx.weights[taps + k];
+                    r += wk * planes[from + k];
+                    g += wk * planes[green + from + k];
+                    b += wk * planes[blue + from + k];
                 }
-                tmp[rowOut + 3 * x] = r;
-                tmp[rowOut + 3 * x + 1] = g;
-                tmp[rowOut + 3 * x + 2] = b;
-            }
-        }
-        float[] out = s.row;
-        for (int y = 0; y < ch; y++) {
-            int start = cy.start[y + y0];
-            int base = (y + y0) * cy.width;
-            java.util.Arrays.fill(out, 0, stride, 0f);
-            for (int k = 0; k < cy.count[y + y0]; k++) {
-                float wk = cy.weights[base + k];
-                int rowIn = (start + k - firstRow) * stride;
-                for (int i = 0; i < stride; i++) {
-                    out[i] += wk * tmp[rowIn + i];
-                }
-            }
-            for (int i = 0; i < stride; i++) {
-                out[i] = Math.min(255f, Math.max(0f, out[i]));
+                out[3 * x] = Math.min(255f, Math.max(0f, r));
+                out[3 * x + 1] = Math.min(255f, Math.max(0f, g));
+                out[3 * x + 2] = Math.min(255f, Math.max(0f, b));
             }
             sink.accept(y, out);
         }
@@ -146,7 +177,7 @@ public final class Resizer {
     }
 
     /** Per output index: the first source index, how many sources, and their normalised weights. */
-    private record Coefficients(int[] start, int[] count, float[] weights, int width) {
+    private record Coefficients(int[] start, int[] count, float[] weights, int width, int in) {
 
         static Coefficients of(int in, int out) {
             double scale = (double) in / out;
@@ -178,7 +209,7 @@ public final class Resizer {
                     weights[i * width + k] = (float) (ws[k] / total);
                 }
             }
-            return new Coefficients(start, count, weights, width);
+            return new Coefficients(start, count, weights, width, in);
         }
     }
 }

@@ -97,6 +97,64 @@ class PreprocessorTest {
     }
 
     @Test
+    void theResizeIsTheTwoDimensionalTriangleFilterComputedDirectly() {
+        // The resize runs its passes vertical first (faster on the JVM); a separable filter must give
+        // what the 2-D kernel gives summed directly in double precision, for downscales, an upscale and
+        // odd sizes, over the whole output and over a centre window.
+        SplittableRandom random = new SplittableRandom(11);
+        for (int[] size : new int[][] {{500, 375, 256, 256}, {375, 500, 256, 256}, {31, 17, 64, 40}, {1023, 257, 227, 227}}) {
+            int w = size[0];
+            int h = size[1];
+            int ow = size[2];
+            int oh = size[3];
+            int[] rgb = new int[w * h];
+            for (int i = 0; i < rgb.length; i++) {
+                rgb[i] = random.nextInt(1 << 24);
+            }
+            float[] out = Resizer.resize(rgb, w, h, ow, oh);
+            double[][] wx = triangleWeights(w, ow);
+            double[][] wy = triangleWeights(h, oh);
+            for (int y = 0; y < oh; y += 7) {
+                for (int x = 0; x < ow; x += 5) {
+                    for (int c = 0; c < 3; c++) {
+                        double sum = 0;
+                        for (int sy = 0; sy < h; sy++) {
+                            if (wy[y][sy] == 0) {
+                                continue;
+                            }
+                            for (int sx = 0; sx < w; sx++) {
+                                sum += wy[y][sy] * wx[x][sx] * ((rgb[sy * w + sx] >> (16 - 8 * c)) & 0xFF);
+                            }
+                        }
+                        assertThat((double) out[3 * (y * ow + x) + c]).as("%d x %d to %d x %d at (%d, %d)", w, h, ow, oh, x, y)
+                                .isCloseTo(sum, org.assertj.core.data.Offset.offset(2e-3));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Pillow's BILINEAR resampling weights, written out independently: weights[o][source], each row summing to 1. */
+    private static double[][] triangleWeights(int in, int out) {
+        double scale = (double) in / out;
+        double support = Math.max(scale, 1.0);
+        double[][] weights = new double[out][in];
+        for (int o = 0; o < out; o++) {
+            double center = (o + 0.5) * scale;
+            double total = 0;
+            for (int s = Math.max(0, (int) (center - support + 0.5)); s < Math.min(in, (int) (center + support + 0.5)); s++) {
+                double t = Math.abs((s - center + 0.5) / support);
+                weights[o][s] = t < 1 ? 1 - t : 0;
+                total += weights[o][s];
+            }
+            for (int s = 0; s < in; s++) {
+                weights[o][s] /= total;
+            }
+        }
+        return weights;
+    }
+
+    @Test
     void theTensorWrittenInPlaceIsTheInterleavedResizeLaidOutBitForBit() {
         // The service writes the network's planes straight from the resize, reusing one scratch across
         // images of every size (larger, then smaller, then the identity size); it must be exactly what
