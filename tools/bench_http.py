@@ -211,12 +211,23 @@ def main():
                         for _ in range(11):
                             decode.append(top1(PORTS[server], images[name])[1]["decodeMs"])
                         cells.append({"round": rnd, "server": "service-decode", "image": name, "ms": statistics.median(decode)})
+                    elif server in ("fastapi", "fastapi-draft"):
+                        cells.append({"round": rnd, "server": f"{server}-decode", "image": name,
+                                      "ms": peer_preprocess_ms(server, work, images[name])})
                 cells.append({"round": rnd, "server": server, "rssMiB": tree_rss_mib(proc.pid)})
             finally:
                 stop(proc)
     if args.out:
         Path(args.out).write_text(json.dumps(cells, indent=1))
     report(cells, servers, wanted, clients)
+
+
+def peer_preprocess_ms(server, work, image):
+    """The peer's preprocess() alone on the image (Pillow, draft() for fastapi-draft), in the peers' venv."""
+    env = dict(os.environ, ALEXNET_ONNX=str(work / "alexnet.onnx"), PEER_DRAFT="1" if server == "fastapi-draft" else "0")
+    out = subprocess.run([PY, str(ROOT / "tools/peers/preprocess_time.py"), str(image)], env=env, capture_output=True,
+                         text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def report(cells, servers, images, clients):
@@ -229,9 +240,11 @@ def report(cells, servers, images, clients):
     if eng:
         print(f"engine batch 1 (bench, same weights): {statistics.median(eng):.2f} ms")
     for name in images:
-        dec = [c["ms"] for c in cells if c["server"] == "service-decode" and c["image"] == name]
-        if dec:
-            print(f"service decode + preprocess, {name}: {statistics.median(dec):.2f} ms (median of 11, after the load)")
+        for s in ("service", "fastapi", "fastapi-draft"):
+            dec = [c["ms"] for c in cells if c["server"] == f"{s}-decode" and c["image"] == name]
+            if dec:
+                how = "its own decodeMs" if s == "service" else "its preprocess() alone, tools/peers/preprocess_time.py"
+                print(f"{s} decode + preprocess, {name}: {statistics.median(dec):.2f} ms (median of 11 after the load, {how})")
     for name in images:
         print(f"\n{name} image: images/s, p50 / p99 ms")
         print("| server | " + " | ".join(f"{c} client{'s' if c > 1 else ''}" for c in clients) + " | RSS MiB |")
