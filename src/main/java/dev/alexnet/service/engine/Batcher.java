@@ -11,6 +11,7 @@ import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 
 import dev.alexnet.service.model.AlexNetArchitecture;
+import dev.alexnet.service.model.runtime.CompilerThreads;
 
 /**
  * Dynamic batching in front of the engine: the images of concurrent requests are gathered into
@@ -132,13 +133,17 @@ public final class Batcher implements AutoCloseable {
 
     /**
      * @param steerOpenMp choose before each pass how OpenMP's idle workers wait (a service's one
-     *                    batcher; see {@link TeamThrottle}): the waits are process-wide
+     *                    batcher; see {@link TeamThrottle}): the waits are process-wide; and move the
+     *                    JIT's C2 threads out of the passes' way ({@link CompilerThreads})
      */
     public Batcher(ForwardPass engine, Settings settings, Listener listener, boolean steerOpenMp) {
         this.settings = settings;
         this.engine = engine;
         this.admission = new Admission(settings);
         this.loop = new BatchLoop(settings, admission, listener, steerOpenMp ? TeamThrottle.onThisProcess() : null);
+        if (steerOpenMp) {
+            CompilerThreads.yieldC2ToPasses();
+        }
     }
 
     public Settings settings() {
