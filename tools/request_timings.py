@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """One client, requests back to back on one keep-alive connection: the distribution of the whole
 request as the client sees it and of the service's own timings (decodeMs, queueMs, inferenceMs),
-and what is left (HTTP, JSON, the client). For taking a 1-client cell apart; traffic stays on 127.0.0.1.
+and what is left (HTTP, JSON, the client), and how many passes took over 1.4 times the median (the
+1-client tail: a pass one of its two OpenMP threads lost its CPU in). For taking a 1-client cell
+apart; traffic stays on 127.0.0.1.
 
 usage: tools/request_timings.py IMAGE.jpg [--port 8080] [--requests 1000] [--warmup 100]
 """
@@ -50,6 +52,9 @@ def main():
     for name, values in columns:
         print(f"{name:9s} mean {statistics.mean(values):6.2f}  p50 {pct(values, .5):6.2f}  p90 {pct(values, .9):6.2f}  "
               f"p99 {pct(values, .99):6.2f}  max {max(values):6.2f} ms")
+    inference = [r[3] for r in rows]
+    slow = sum(1 for v in inference if v > 1.4 * pct(inference, .5))
+    print(f"passes over 1.4x the median inference: {slow} of {len(rows)}")
 
 
 if __name__ == "__main__":
