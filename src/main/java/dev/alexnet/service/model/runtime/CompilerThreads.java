@@ -38,7 +38,7 @@ public final class CompilerThreads {
 
     private static final Logger log = LoggerFactory.getLogger(CompilerThreads.class);
     /** Linux's {@code SCHED_IDLE} (sched.h). */
-    public static final int SCHED_IDLE = 5;
+    static final int SCHED_IDLE = 5;
     /** C2's threads as Linux shows them: the first 15 characters of "C2 CompilerThread0". */
     static final String C2 = "C2 CompilerThre";
 
@@ -66,7 +66,7 @@ public final class CompilerThreads {
     }
 
     /** The scheduling policy of thread {@code tid} of this process (field 41 of its {@code stat}). */
-    public static int policyOf(int tid) {
+    static int policyOf(int tid) {
         try {
             String stat = Files.readString(Path.of("/proc/self/task/" + tid + "/stat"));
             // Fields from the third (the state) on follow the name's closing parenthesis.
