@@ -6,6 +6,7 @@
 #
 # usage: tools/bench-memory.sh [SECONDS=20] [CLIENTS=64] [IMAGE=/tmp/alexnet-bench-http/phone-4032x3024.jpg]
 # JAVA_FLAGS replaces the JVM flags (default: the README's); SETTINGS="budget" runs one setting only.
+# JAR picks the jar (default: target/alexnet-service.jar); JAVA_FLAGS=none runs it as plain `java -jar` (no JVM flags, no MALLOC_ARENA_MAX).
 # Needs: target/alexnet-service.jar, Debian's hey, and a phone-size JPEG (tools/peers/make_photo.py makes one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,12 +15,15 @@ CLIENTS="${2:-64}"
 IMAGE="${3:-/tmp/alexnet-bench-http/phone-4032x3024.jpg}"
 PORT=18090
 [[ -f "$IMAGE" ]] || { echo "no image $IMAGE" >&2; exit 1; }
+JAR="${JAR:-target/alexnet-service.jar}"
 JAVA_FLAGS="${JAVA_FLAGS:--Xmx384m -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -XX:+UseSerialGC}"
 for setting in ${SETTINGS:-budget none}; do
   extra=()
   [[ $setting == none ]] && extra=(--alexnet.max-upload-bytes-in-flight=100GB)
+  flags="$JAVA_FLAGS" arenas=2
+  [[ $flags == none ]] && flags="" arenas=""
   # shellcheck disable=SC2086
-  MALLOC_ARENA_MAX=2 java $JAVA_FLAGS -jar target/alexnet-service.jar --server.port=$PORT "${extra[@]}" > "/tmp/bench-memory-$setting.log" 2>&1 &
+  env ${arenas:+MALLOC_ARENA_MAX=$arenas} java $flags -jar "$JAR" --server.port=$PORT "${extra[@]}" > "/tmp/bench-memory-$setting.log" 2>&1 &
   pid=$!
   for _ in $(seq 120); do curl -sf "127.0.0.1:$PORT/actuator/health/readiness" >/dev/null && break; sleep 1; done
   start_rss=$(awk '/VmRSS/ {print int($2/1024)}' /proc/$pid/status)
