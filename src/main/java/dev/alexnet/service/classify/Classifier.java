@@ -102,7 +102,9 @@ public class Classifier {
         // Room in the queue is taken before decoding: an overloaded server answers 503 without spending CPU.
         try (Batcher.Reservation reservation = batcher.reserve(uploads.size())) {
             for (Upload upload : uploads) {
-                Preprocessor.Preprocessed p = preprocessor.preprocess(upload.bytes());
+                // A decode that starts past the queue's time bound is dropped after it: refuse before spending the CPU.
+                Preprocessor.Preprocessed p = preprocessor.preprocessIfStartedBy(upload.bytes(), reservation.decodeStartByNanos())
+                        .orElseThrow(reservation::tooLateToDecode);
                 metrics.preprocessed(p.decodeNanos());
                 decodeNanos += p.decodeNanos();
                 inputs.add(p);

@@ -107,6 +107,10 @@ final class Admission {
         return timeBounded() && queueDepth() > 0 && estimatedWaitNanos(images) > settings.maxQueueWait().toNanos();
     }
 
+    long maxQueueWaitNanos() {
+        return settings.maxQueueWait().toNanos();
+    }
+
     boolean timeBounded() {
         return settings.passTimes() != null && !settings.maxQueueWait().isZero();
     }

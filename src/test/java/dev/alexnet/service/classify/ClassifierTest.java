@@ -13,6 +13,8 @@ import java.util.List;
 import dev.alexnet.service.engine.Batcher;
 import dev.alexnet.service.engine.EngineLoader;
 import dev.alexnet.service.engine.InferenceEngine;
+import dev.alexnet.service.engine.InferenceRejectedException;
+import dev.alexnet.service.engine.PassTimes;
 import dev.alexnet.service.metrics.AlexNetMetrics;
 import dev.alexnet.service.model.Labels;
 import dev.alexnet.service.preprocess.ImageDecoder;
@@ -84,5 +86,25 @@ class ClassifierTest {
             assertThat(o.ok()).isFalse();
             assertThat(o.error()).isNotBlank();
         });
+    }
+
+    @Test
+    void aRequestPastTheQueuesTimeBoundBeforeItsDecodeIsRefusedUndecoded() throws Exception {
+        // A 1 ns bound has passed before any decode can start: the pass loop would drop the image after decoding it.
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Batcher bounded = new Batcher(engine, new Batcher.Settings(4, Duration.ZERO, 8, Duration.ofSeconds(30), Duration.ofNanos(1),
+                new PassTimes(1_000_000, 1_000_000)))) {
+            Classifier tight = new Classifier(new Preprocessor(new ImageDecoder(40_000_000), Preprocessor.Mode.CENTER_CROP, 1), bounded,
+                    engine, Labels.read(Files.writeString(Files.createTempFile("labels", ".txt"),
+                            "zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\n")), new AlexNetMetrics(registry), 3);
+            byte[] jpeg = TestImages.jpeg(TestImages.quadrants(300, 200), 0.9f, false);
+
+            assertThatThrownBy(() -> tight.classify(List.of(new Upload("a.jpg", jpeg))))
+                    .isInstanceOfSatisfying(InferenceRejectedException.class,
+                            e -> assertThat(e.reason()).isEqualTo(InferenceRejectedException.Reason.TIMEOUT))
+                    .hasMessageContaining("to be decoded");
+            assertThat(registry.get("alexnet.preprocess").timer().count()).as("decodes run").isZero();
+            assertThat(bounded.queueDepth()).as("room given back").isZero();
+        }
     }
 }

@@ -211,4 +211,16 @@ class PreprocessorTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> Preprocessor.Mode.parse("stretch"))
                 .hasMessageContaining("center-crop or resize");
     }
+
+    @Test
+    void aDecodeThatCanNoLongerStartInTimeIsNotRunAndOneThatCanGivesTheSameTensor() {
+        Preprocessor p = new Preprocessor(new ImageDecoder(40_000_000), Preprocessor.Mode.CENTER_CROP, 1);
+        byte[] jpeg = TestImages.jpeg(TestImages.quadrants(300, 200), 0.9f, false);
+
+        assertThat(p.preprocessIfStartedBy(jpeg, System.nanoTime() - 1)).isEmpty();
+        // Empty is not a broken image: the permit was given back and the same bytes decode.
+        java.util.Optional<Preprocessor.Preprocessed> inTime = p.preprocessIfStartedBy(jpeg, System.nanoTime() + 60_000_000_000L);
+        assertThat(inTime).isPresent();
+        assertThat(inTime.get().tensor()).containsExactly(p.preprocess(jpeg).tensor());
+    }
 }
