@@ -166,12 +166,13 @@ final class TurboJpeg {
 
     /** Copies the JPEG into native memory and opens a decompressor on it; throws where TurboJPEG cannot. */
     Decoder open(byte[] data) {
-        Pointer handle = init.invokePointer(new Object[0]);
-        if (handle == null) {
-            throw new IllegalStateException("TurboJPEG: tjInitDecompress failed");
-        }
         Memory jpeg = new Memory(Math.max(1, data.length));
         jpeg.write(0, data, 0, data.length);
+        Pointer handle = init.invokePointer(new Object[0]);
+        if (handle == null) {
+            jpeg.close();
+            throw new IllegalStateException("TurboJPEG: tjInitDecompress failed");
+        }
         return new Decoder(handle, jpeg);
     }
 
