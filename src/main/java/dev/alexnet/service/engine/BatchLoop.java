@@ -196,10 +196,8 @@ final class BatchLoop implements AutoCloseable {
             if (now > item.deadlineNanos()) {
                 item.result().completeExceptionally(new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
                         "the request waited longer than its " + settings.timeout().toMillis() + " ms deadline"));
-            } else if (admission.timeBounded() && now - item.reservedNanos() > settings.maxQueueWait().toNanos()) {
-                item.result().completeExceptionally(new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
-                        "the request waited " + (now - item.reservedNanos()) / 1_000_000 + " ms for its forward pass, past the queue's "
-                                + settings.maxQueueWait().toMillis() + " ms bound (the server slowed down after taking it); retry shortly"));
+            } else if (admission.pastTimeBound(item.reservedNanos(), now)) {
+                item.result().completeExceptionally(admission.pastTimeBound(item.reservedNanos(), now, "for its forward pass"));
             } else {
                 live.add(item);
             }

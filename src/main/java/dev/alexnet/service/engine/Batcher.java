@@ -99,19 +99,17 @@ public final class Batcher implements AutoCloseable {
 
         /**
          * The latest {@link System#nanoTime()} at which decoding this reservation's images is still
-         * worth starting: past it the pass loop drops them as {@code TIMEOUT} whatever happens (they
-         * waited longer than the queue's time bound since this reservation), so their decoding would
-         * be CPU taken from requests that can still be answered. {@link Long#MAX_VALUE} without a time bound.
+         * worth starting: past it the pass loop drops them as {@code TIMEOUT} whatever happens (the
+         * same bound, {@link Admission#startByNanos}), so their decoding would be CPU taken from
+         * requests that can still be answered. {@link Long#MAX_VALUE} without a time bound.
          */
         public long decodeStartByNanos() {
-            return admission.timeBounded() ? reservedNanos + admission.maxQueueWaitNanos() : Long.MAX_VALUE;
+            return admission.startByNanos(reservedNanos);
         }
 
         /** The refusal for images whose decoding could not start by {@link #decodeStartByNanos()}. */
         public InferenceRejectedException tooLateToDecode() {
-            return new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
-                    "the request waited " + (System.nanoTime() - reservedNanos) / 1_000_000 + " ms to be decoded, past the queue's "
-                            + admission.maxQueueWaitNanos() / 1_000_000 + " ms bound (the server slowed down after taking it); retry shortly");
+            return admission.pastTimeBound(reservedNanos, System.nanoTime(), "to be decoded");
         }
 
         /** Marks the reservation used; its images count as on their way until {@link #arrived()}. */
