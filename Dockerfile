@@ -20,12 +20,10 @@ COPY target/alexnet-service.jar alexnet-service.jar
 RUN java -Djarmode=tools -jar alexnet-service.jar extract --layers --launcher --destination extracted
 
 FROM ${JRE_IMAGE} AS runtime
-# TurboJPEG: libjpeg-turbo's libturbojpeg.so.0, SIMD JPEG decoding with DCT-domain downscaling,
-# 4x faster on phone photos than ImageIO (docs/benchmarks.md). The service calls its C API through
-# JNA and reads nothing else of the package; libturbojpeg-java is named because it has that name on
-# Debian and Ubuntu alike (the library alone is libturbojpeg0 on one, libturbojpeg on the other).
-# Base images that ship the library already (the one our CI makes) skip the install.
-RUN if [ ! -e /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0 ]; then \
+# TurboJPEG (Debian's and Ubuntu's libturbojpeg-java): SIMD JPEG decoding with DCT-domain
+# downscaling, 4x faster on phone photos than ImageIO (docs/benchmarks.md). Base images that ship
+# it already (the one our CI makes) skip the install.
+RUN if [ ! -e /usr/share/java/turbojpeg.jar ]; then \
       apt-get update && apt-get install -y --no-install-recommends libturbojpeg-java && rm -rf /var/lib/apt/lists/*; \
     fi
 WORKDIR /app

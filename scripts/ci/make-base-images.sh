@@ -44,10 +44,11 @@ for lib in libstdc++.so.6 libgcc_s.so.1 libgomp.so.1 libz.so.1 libpthread.so.0 l
   path="$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ && !found {print $NF; found = 1}')"
   [[ -n "$path" ]] && extra+=("$path")
 done
-# TurboJPEG's C library, at the path Debian and Ubuntu install it, as the Dockerfile would install
-# it from apt on the real base (preprocess/TurboJpeg calls it through JNA; nothing else is read).
+# TurboJPEG, at the paths Debian's and Ubuntu's libturbojpeg-java install it, as the Dockerfile
+# would install it from apt on the real base (preprocess/TurboJpeg).
 turbo_lib="$(readlink -f /usr/lib/x86_64-linux-gnu/libturbojpeg.so.0)"
-mkdir -p "$work/jre/usr/lib/x86_64-linux-gnu"
+mkdir -p "$work/jre/usr/share/java" "$work/jre/usr/lib/x86_64-linux-gnu"
+cp /usr/share/java/turbojpeg.jar "$work/jre/usr/share/java/turbojpeg.jar"
 cp "$turbo_lib" "$work/jre/usr/lib/x86_64-linux-gnu/libturbojpeg.so.0"
 copy_libs "$work/jre" "$turbo_lib"
 copy_libs "$work/jre" "${elves[@]}" "${extra[@]}"
