@@ -115,7 +115,7 @@ final class Admission {
      * The queue's time bound as one instant per reservation: the latest {@link System#nanoTime()}
      * at which work reserved at {@code reservedNanos} may still start, be it its decoding
      * ({@link Batcher.Reservation#decodeStartByNanos()}) or its forward pass ({@link BatchLoop}).
-     * Past it, the work is refused with {@link #pastTimeBound}: a pass loop that slowed after taking
+     * Past it, the work is refused with {@link #timeBoundRefusal}: a pass loop that slowed after taking
      * it cannot answer it within the bound any more. {@link Long#MAX_VALUE} without a time bound.
      */
     long startByNanos(long reservedNanos) {
@@ -128,7 +128,7 @@ final class Admission {
     }
 
     /** The TIMEOUT refusal for work reserved at {@code reservedNanos} that waited past the bound {@code forWhat} (to be decoded, for its forward pass). */
-    InferenceRejectedException pastTimeBound(long reservedNanos, long now, String forWhat) {
+    InferenceRejectedException timeBoundRefusal(long reservedNanos, long now, String forWhat) {
         return new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
                 "the request waited " + (now - reservedNanos) / 1_000_000 + " ms " + forWhat + ", past the queue's "
                         + settings.maxQueueWait().toMillis() + " ms bound (the server slowed down after taking it); retry shortly");

@@ -197,7 +197,7 @@ final class BatchLoop implements AutoCloseable {
                 item.result().completeExceptionally(new InferenceRejectedException(InferenceRejectedException.Reason.TIMEOUT,
                         "the request waited longer than its " + settings.timeout().toMillis() + " ms deadline"));
             } else if (admission.pastTimeBound(item.reservedNanos(), now)) {
-                item.result().completeExceptionally(admission.pastTimeBound(item.reservedNanos(), now, "for its forward pass"));
+                item.result().completeExceptionally(admission.timeBoundRefusal(item.reservedNanos(), now, "for its forward pass"));
             } else {
                 live.add(item);
             }

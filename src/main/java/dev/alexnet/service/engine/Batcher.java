@@ -109,7 +109,7 @@ public final class Batcher implements AutoCloseable {
 
         /** The refusal for images whose decoding could not start by {@link #decodeStartByNanos()}. */
         public InferenceRejectedException tooLateToDecode() {
-            return admission.pastTimeBound(reservedNanos, System.nanoTime(), "to be decoded");
+            return admission.timeBoundRefusal(reservedNanos, System.nanoTime(), "to be decoded");
         }
 
         /** Marks the reservation used; its images count as on their way until {@link #arrived()}. */
